@@ -1,0 +1,17 @@
+package dev.bridge;
+
+import java.util.Collection;
+
+/**
+ * A pool name that no {@code bridge.pools.*} entry defines.
+ */
+public class UnknownBlockingPoolException extends IllegalArgumentException {
+
+	private static final long serialVersionUID = 1L;
+
+	public UnknownBlockingPoolException(String pool, Collection<String> known) {
+		super("No blocking pool named '" + pool + "'; configured pools are " + known + ". Define it with bridge.pools."
+				+ pool + ".max-threads=... or use one of the configured names");
+	}
+
+}

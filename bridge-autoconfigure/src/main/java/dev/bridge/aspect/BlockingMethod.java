@@ -1,0 +1,127 @@
+package dev.bridge.aspect;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+
+import dev.bridge.Blocking;
+import dev.bridge.BlockingBridge;
+import dev.bridge.InvalidBlockingMethodException;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * What the aspect needs to know of one {@link Blocking} method: where it runs, its timeout
+ * and how its return type lets the call be moved.
+ *
+ * @param name {@code SimpleClassName.method}, the observation's {@code method} tag
+ * @param pool the pool name
+ * @param timeout the per-call timeout, {@code null} for the pool's
+ * @param kind how the call is moved
+ */
+public record BlockingMethod(String name, String pool, @Nullable Duration timeout, Kind kind) {
+
+	/**
+	 * How a call is moved off the caller's thread.
+	 */
+	public enum Kind {
+
+		/** Deferred to subscription, runs on the pool. */
+		MONO,
+
+		/** Deferred to subscription, runs on the pool. */
+		FLUX,
+
+		/** Runs on the pool, result relayed to the returned future. */
+		FUTURE,
+
+		/** Cannot be moved: guarded on event loops. */
+		PLAIN
+
+	}
+
+	/**
+	 * The {@link Blocking} annotation in force for a method: its own, else its class's.
+	 * @param method the method
+	 * @param targetClass the bean class
+	 * @return the annotation, or {@code null}
+	 */
+	static @Nullable Blocking findAnnotation(Method method, Class<?> targetClass) {
+		Blocking own = AnnotatedElementUtils.findMergedAnnotation(method, Blocking.class);
+		if (own != null) {
+			return own;
+		}
+		if (!Modifier.isPublic(method.getModifiers()) || method.getDeclaringClass() == Object.class) {
+			return null;
+		}
+		return AnnotatedElementUtils.findMergedAnnotation(targetClass, Blocking.class);
+	}
+
+	/**
+	 * Resolves a method's descriptor, checking the annotation's values.
+	 * @param method the method
+	 * @param targetClass the bean class
+	 * @param annotation the annotation in force
+	 * @param bridge the bridge, to check the pool name
+	 * @return the descriptor
+	 * @throws InvalidBlockingMethodException for an unknown pool or unparsable timeout
+	 */
+	static BlockingMethod resolve(Method method, Class<?> targetClass, Blocking annotation, BlockingBridge bridge) {
+		String display = describe(targetClass, method);
+		if (!bridge.hasPool(annotation.pool())) {
+			throw new InvalidBlockingMethodException(display,
+					"names pool '" + annotation.pool() + "', which is not configured (pools: "
+							+ bridge.pools().stream().map((pool) -> pool.name()).toList() + ")",
+					"define it with bridge.pools." + annotation.pool()
+							+ ".max-threads=..., or name a configured pool in @Blocking(pool = ...)");
+		}
+		Duration timeout = parseTimeout(annotation.timeout(), display);
+		String name = targetClass.getSimpleName() + "." + method.getName();
+		return new BlockingMethod(name, annotation.pool(), timeout, kindOf(method.getReturnType()));
+	}
+
+	private static @Nullable Duration parseTimeout(String timeout, String display) {
+		if (timeout.isBlank()) {
+			return null;
+		}
+		Duration parsed;
+		try {
+			parsed = DurationStyle.detectAndParse(timeout.trim());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidBlockingMethodException(display, "has timeout \"" + timeout + "\", which is not a duration",
+					"write it like \"500ms\", \"2s\" or \"PT1M\", or leave it empty for the pool's timeout");
+		}
+		if (parsed.isNegative() || parsed.isZero()) {
+			throw new InvalidBlockingMethodException(display,
+					"has timeout \"" + timeout + "\", which is not strictly positive",
+					"use a positive duration such as \"2s\", or leave it empty for the pool's timeout");
+		}
+		return parsed;
+	}
+
+	public static Kind kindOf(Class<?> returnType) {
+		if (Mono.class.isAssignableFrom(returnType)) {
+			return Kind.MONO;
+		}
+		if (Flux.class.isAssignableFrom(returnType)) {
+			return Kind.FLUX;
+		}
+		if (returnType == CompletableFuture.class || returnType == CompletionStage.class) {
+			return Kind.FUTURE;
+		}
+		return Kind.PLAIN;
+	}
+
+	public static String describe(Class<?> targetClass, Method method) {
+		return targetClass.getName() + "." + method.getName() + "(..)";
+	}
+
+}

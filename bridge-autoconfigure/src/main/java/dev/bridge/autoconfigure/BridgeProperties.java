@@ -1,0 +1,334 @@
+package dev.bridge.autoconfigure;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import dev.bridge.BlockingBridge;
+import dev.bridge.GuardMode;
+import dev.bridge.pool.PoolSettings;
+
+/**
+ * Configuration properties for Bridge. Setters check their value so that a bad one fails
+ * binding with a message that names the property.
+ */
+@ConfigurationProperties("bridge")
+public class BridgeProperties {
+
+	/**
+	 * Whether Bridge is enabled.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Bounded blocking pools by name; "default" always exists.
+	 */
+	private final Map<String, Pool> pools = new LinkedHashMap<>();
+
+	private final Shutdown shutdown = new Shutdown();
+
+	private final Guard guard = new Guard();
+
+	private final Eventloop eventloop = new Eventloop();
+
+	private final Blockhound blockhound = new Blockhound();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Map<String, Pool> getPools() {
+		return this.pools;
+	}
+
+	public Shutdown getShutdown() {
+		return this.shutdown;
+	}
+
+	public Guard getGuard() {
+		return this.guard;
+	}
+
+	public Eventloop getEventloop() {
+		return this.eventloop;
+	}
+
+	public Blockhound getBlockhound() {
+		return this.blockhound;
+	}
+
+	/**
+	 * Settings of every pool, "default" first.
+	 * @return the settings by pool name
+	 */
+	public Map<String, PoolSettings> poolSettings() {
+		Map<String, PoolSettings> settings = new LinkedHashMap<>();
+		settings.put(BlockingBridge.DEFAULT_POOL, PoolSettings.defaults(BlockingBridge.DEFAULT_POOL));
+		this.pools.forEach((name, pool) -> settings.put(name, pool.toSettings(name)));
+		return settings;
+	}
+
+	/**
+	 * One bounded pool.
+	 */
+	public static class Pool {
+
+		/**
+		 * Most threads; they are created on demand up to this number before anything queues,
+		 * and retire after keep-alive. Defaults to max(10 x CPUs, 200).
+		 */
+		private int maxThreads = PoolSettings.DEFAULT_MAX_THREADS;
+
+		/**
+		 * Most tasks waiting for a thread; a task beyond it is refused with
+		 * BlockingPoolSaturatedException (HTTP 503). 0 hands tasks directly to threads.
+		 */
+		private int queueCapacity = PoolSettings.DEFAULT_QUEUE_CAPACITY;
+
+		/**
+		 * How long an idle thread lives before it retires.
+		 */
+		private Duration keepAlive = PoolSettings.DEFAULT_KEEP_ALIVE;
+
+		/**
+		 * Default per-call timeout; none when unset.
+		 */
+		private @Nullable Duration timeout;
+
+		/**
+		 * Whether tasks run on virtual threads, with the same bound on concurrency and queue.
+		 * Needs Java 21 or newer.
+		 */
+		private boolean virtualThreads;
+
+		/**
+		 * Whether a running task is interrupted when its subscriber cancels. A queued task
+		 * is always removed.
+		 */
+		private boolean interruptOnCancel = true;
+
+		public int getMaxThreads() {
+			return this.maxThreads;
+		}
+
+		public void setMaxThreads(int maxThreads) {
+			if (maxThreads <= 0) {
+				throw new IllegalArgumentException("max-threads must be strictly positive, was " + maxThreads);
+			}
+			this.maxThreads = maxThreads;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			if (queueCapacity < 0) {
+				throw new IllegalArgumentException("queue-capacity must be positive or zero, was " + queueCapacity);
+			}
+			this.queueCapacity = queueCapacity;
+		}
+
+		public Duration getKeepAlive() {
+			return this.keepAlive;
+		}
+
+		public void setKeepAlive(Duration keepAlive) {
+			if (keepAlive.isNegative() || keepAlive.isZero()) {
+				throw new IllegalArgumentException("keep-alive must be strictly positive, was " + keepAlive);
+			}
+			this.keepAlive = keepAlive;
+		}
+
+		public @Nullable Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(@Nullable Duration timeout) {
+			if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+				throw new IllegalArgumentException("timeout must be strictly positive, was " + timeout);
+			}
+			this.timeout = timeout;
+		}
+
+		public boolean isVirtualThreads() {
+			return this.virtualThreads;
+		}
+
+		public void setVirtualThreads(boolean virtualThreads) {
+			this.virtualThreads = virtualThreads;
+		}
+
+		public boolean isInterruptOnCancel() {
+			return this.interruptOnCancel;
+		}
+
+		public void setInterruptOnCancel(boolean interruptOnCancel) {
+			this.interruptOnCancel = interruptOnCancel;
+		}
+
+		PoolSettings toSettings(String name) {
+			return new PoolSettings(name, this.maxThreads, this.queueCapacity, this.keepAlive, this.timeout,
+					this.virtualThreads, this.interruptOnCancel);
+		}
+
+	}
+
+	/**
+	 * Shutdown of the pools.
+	 */
+	public static class Shutdown {
+
+		/**
+		 * How long queued and running tasks may finish when the application closes; what is
+		 * left is then interrupted and counted as abandoned.
+		 */
+		private Duration awaitTermination = Duration.ofSeconds(30);
+
+		public Duration getAwaitTermination() {
+			return this.awaitTermination;
+		}
+
+		public void setAwaitTermination(Duration awaitTermination) {
+			if (awaitTermination.isNegative()) {
+				throw new IllegalArgumentException(
+						"await-termination must be positive or zero, was " + awaitTermination);
+			}
+			this.awaitTermination = awaitTermination;
+		}
+
+	}
+
+	/**
+	 * Guard for @Blocking methods with a plain return type called on an event loop.
+	 */
+	public static class Guard {
+
+		/**
+		 * What a @Blocking method with a plain return type does when called on an event
+		 * loop: fail (throw), warn (log once per method, count, run inline) or off. Prefer
+		 * fail in tests.
+		 */
+		private GuardMode mode = GuardMode.WARN;
+
+		public GuardMode getMode() {
+			return this.mode;
+		}
+
+		public void setMode(GuardMode mode) {
+			this.mode = mode;
+		}
+
+	}
+
+	/**
+	 * Event loops.
+	 */
+	public static class Eventloop {
+
+		private final Watchdog watchdog = new Watchdog();
+
+		public Watchdog getWatchdog() {
+			return this.watchdog;
+		}
+
+		/**
+		 * Event-loop stall watchdog.
+		 */
+		public static class Watchdog {
+
+			/**
+			 * Whether the watchdog probes the event loops.
+			 */
+			private boolean enabled = true;
+
+			/**
+			 * Probe period.
+			 */
+			private Duration interval = Duration.ofMillis(50);
+
+			/**
+			 * Probe delay that counts as a stall and is reported with the loop's stack.
+			 */
+			private Duration threshold = Duration.ofMillis(100);
+
+			/**
+			 * Time after start-up during which no stall is reported.
+			 */
+			private Duration startupGrace = Duration.ofSeconds(5);
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+			public Duration getInterval() {
+				return this.interval;
+			}
+
+			public void setInterval(Duration interval) {
+				if (interval.isNegative() || interval.isZero()) {
+					throw new IllegalArgumentException("interval must be strictly positive, was " + interval);
+				}
+				this.interval = interval;
+			}
+
+			public Duration getThreshold() {
+				return this.threshold;
+			}
+
+			public void setThreshold(Duration threshold) {
+				if (threshold.isNegative() || threshold.isZero()) {
+					throw new IllegalArgumentException("threshold must be strictly positive, was " + threshold);
+				}
+				this.threshold = threshold;
+			}
+
+			public Duration getStartupGrace() {
+				return this.startupGrace;
+			}
+
+			public void setStartupGrace(Duration startupGrace) {
+				if (startupGrace.isNegative()) {
+					throw new IllegalArgumentException("startup-grace must be positive or zero, was " + startupGrace);
+				}
+				this.startupGrace = startupGrace;
+			}
+
+		}
+
+	}
+
+	/**
+	 * BlockHound integration.
+	 */
+	public static class Blockhound {
+
+		/**
+		 * Whether to install BlockHound, allowing the bridge pools and reporting blocking
+		 * calls on event loops through the watchdog's channel.
+		 */
+		private boolean enabled;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+}

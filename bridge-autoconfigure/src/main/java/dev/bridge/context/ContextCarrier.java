@@ -1,0 +1,66 @@
+package dev.bridge.context;
+
+import io.micrometer.context.ContextRegistry;
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
+import io.micrometer.context.integration.Slf4jThreadLocalAccessor;
+import org.springframework.util.ClassUtils;
+
+import reactor.util.context.ContextView;
+
+/**
+ * Captures the caller's context (thread locals known to Micrometer's context-propagation
+ * registry: MDC, the current Observation, Spring Security's context, ...; plus values of a
+ * Reactor {@link ContextView}) and restores it on a pool thread. The library does the work;
+ * this class only fixes how Bridge uses it.
+ */
+public final class ContextCarrier {
+
+	private static final boolean SLF4J_PRESENT = ClassUtils.isPresent("org.slf4j.MDC",
+			ContextCarrier.class.getClassLoader());
+
+	private final ContextSnapshotFactory factory;
+
+	public ContextCarrier(ContextRegistry registry) {
+		registerMdc(registry);
+		this.factory = ContextSnapshotFactory.builder().contextRegistry(registry).clearMissing(false).build();
+	}
+
+	public static ContextCarrier global() {
+		return new ContextCarrier(ContextRegistry.getInstance());
+	}
+
+	/**
+	 * Registers a whole-MDC accessor unless one is registered: context-propagation ships it
+	 * but does not register it by itself.
+	 */
+	private static void registerMdc(ContextRegistry registry) {
+		if (!SLF4J_PRESENT) {
+			return;
+		}
+		boolean present = registry.getThreadLocalAccessors()
+			.stream()
+			.anyMatch((accessor) -> Slf4jThreadLocalAccessor.KEY.equals(accessor.key()));
+		if (!present) {
+			registry.registerThreadLocalAccessor(new Slf4jThreadLocalAccessor());
+		}
+	}
+
+	/**
+	 * Captures the calling thread's context.
+	 * @return the snapshot
+	 */
+	public ContextSnapshot captureThread() {
+		return this.factory.captureAll();
+	}
+
+	/**
+	 * Captures the calling thread's context with the values of a Reactor context on top.
+	 * @param context the subscriber's context
+	 * @return the snapshot
+	 */
+	public ContextSnapshot capture(ContextView context) {
+		return this.factory.captureAll(context);
+	}
+
+}

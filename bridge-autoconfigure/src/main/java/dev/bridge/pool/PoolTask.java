@@ -1,0 +1,74 @@
+package dev.bridge.pool;
+
+import java.util.concurrent.FutureTask;
+
+import reactor.core.Disposable;
+
+/**
+ * One task on a pool. Disposing it before it starts removes it from the queue, so it never
+ * runs; disposing it while it runs interrupts the thread when the pool says so. A task
+ * disposed from its own thread (a subscriber completing inside the task) is not a
+ * cancellation.
+ */
+class PoolTask extends FutureTask<Void> implements Disposable {
+
+	private final BlockingPool pool;
+
+	private final Runnable abandonAction;
+
+	private volatile Thread runner;
+
+	PoolTask(BlockingPool pool, Runnable task, Runnable abandonAction) {
+		super(task, null);
+		this.pool = pool;
+		this.abandonAction = abandonAction;
+	}
+
+	@Override
+	public void run() {
+		this.runner = Thread.currentThread();
+		try {
+			super.run();
+		}
+		finally {
+			this.runner = null;
+		}
+	}
+
+	@Override
+	protected void done() {
+		this.pool.taskDone(this);
+	}
+
+	@Override
+	public void dispose() {
+		if (isDone() || Thread.currentThread() == this.runner) {
+			return;
+		}
+		if (this.pool.removeQueued(this)) {
+			if (cancel(false)) {
+				this.pool.cancelled();
+			}
+			return;
+		}
+		if (cancel(this.pool.settings().interruptOnCancel())) {
+			this.pool.cancelled();
+		}
+	}
+
+	@Override
+	public boolean isDisposed() {
+		return isDone();
+	}
+
+	/**
+	 * Called for a task still queued when the pool is shut down for good: lets the caller
+	 * see an error instead of waiting forever.
+	 */
+	void abandon() {
+		if (cancel(false)) {
+			this.abandonAction.run();
+		}
+	}
+
+}

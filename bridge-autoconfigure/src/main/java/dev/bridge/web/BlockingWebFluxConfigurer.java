@@ -1,0 +1,91 @@
+package dev.bridge.web;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.thread.Threading;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+import org.springframework.core.task.AsyncTaskExecutor;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.reactive.config.BlockingExecutionConfigurer;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
+
+import dev.bridge.BlockingBridge;
+import dev.bridge.context.ContextCarrier;
+
+/**
+ * Lets WebFlux itself run {@code @Blocking} controller methods with a plain return type on
+ * the bridge pool, through {@link WebFluxConfigurer#configureBlockingExecution}.
+ * <p>
+ * Ordered after Spring Boot's own configurer. When {@code spring.threads.virtual.enabled} is
+ * on, Boot already runs every blocking-signature controller method (annotated or not) on its
+ * virtual-thread {@code applicationTaskExecutor}; Bridge then leaves that choice alone, since
+ * narrowing it to {@code @Blocking} methods would move unannotated ones back onto the event
+ * loop. Those methods are off the loop either way, so the guard lets them run.
+ */
+public class BlockingWebFluxConfigurer implements WebFluxConfigurer, Ordered {
+
+	private static final Log logger = LogFactory.getLog(BlockingWebFluxConfigurer.class);
+
+	private final BlockingBridge bridge;
+
+	private final BlockingControllerMethods methods;
+
+	private final Environment environment;
+
+	private final ContextCarrier contextCarrier;
+
+	public BlockingWebFluxConfigurer(BlockingBridge bridge, BlockingControllerMethods methods,
+			Environment environment, ContextCarrier contextCarrier) {
+		this.bridge = bridge;
+		this.methods = methods;
+		this.environment = environment;
+		this.contextCarrier = contextCarrier;
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+	@Override
+	public void configureBlockingExecution(BlockingExecutionConfigurer configurer) {
+		if (Threading.VIRTUAL.isActive(this.environment)) {
+			logger.info("spring.threads.virtual.enabled is on: WebFlux runs blocking controller methods on Spring "
+					+ "Boot's virtual-thread executor, @Blocking ones included; Bridge pools serve the rest");
+			return;
+		}
+		configurer.setExecutor(executor());
+		configurer.setControllerMethodPredicate(this.methods::matches);
+	}
+
+	/**
+	 * The executor handed to WebFlux: the pool's scheduler, restoring the caller's context.
+	 * @return the executor
+	 */
+	public AsyncTaskExecutor executor() {
+		return new PoolTaskExecutor(this.bridge.pool(this.methods.pool()), this.contextCarrier);
+	}
+
+	/**
+	 * Validates controller beans as they are created.
+	 */
+	public static class ControllerValidator implements BeanPostProcessor {
+
+		private final BlockingControllerMethods methods;
+
+		public ControllerValidator(BlockingControllerMethods methods) {
+			this.methods = methods;
+		}
+
+		@Override
+		public Object postProcessBeforeInitialization(Object bean, String beanName) {
+			this.methods.validate(ClassUtils.getUserClass(bean));
+			return bean;
+		}
+
+	}
+
+}
