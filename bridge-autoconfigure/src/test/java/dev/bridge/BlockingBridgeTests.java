@@ -1,0 +1,451 @@
+package dev.bridge;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
+
+import dev.bridge.pool.PoolSettings;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.NonBlocking;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link BlockingBridge}: spawn, batching, blockOn, pools, cancellation, timeouts,
+ * saturation and shutdown.
+ */
+class BlockingBridgeTests {
+
+	private final List<BlockingBridge> bridges = new ArrayList<>();
+
+	private final List<CountDownLatch> gates = new ArrayList<>();
+
+	@AfterEach
+	void closeBridges() {
+		this.gates.forEach((gate) -> {
+			while (gate.getCount() > 0) {
+				gate.countDown();
+			}
+		});
+		this.bridges.forEach(BlockingBridge::close);
+		MDC.clear();
+	}
+
+	private BlockingBridge bridge(PoolSettings... pools) {
+		BlockingBridge.Builder builder = BlockingBridge.builder().awaitTermination(Duration.ofSeconds(5));
+		for (PoolSettings pool : pools) {
+			builder.pool(pool);
+		}
+		BlockingBridge bridge = builder.build();
+		this.bridges.add(bridge);
+		return bridge;
+	}
+
+	private CountDownLatch gate() {
+		CountDownLatch gate = new CountDownLatch(1);
+		this.gates.add(gate);
+		return gate;
+	}
+
+	private static PoolSettings small(String name, int threads, int queue) {
+		return PoolSettings.defaults(name).withMaxThreads(threads).withQueueCapacity(queue);
+	}
+
+	@Test
+	void spawnRunsOnANamedDaemonPoolThreadThatIsNotNonBlocking() {
+		BlockingBridge bridge = bridge();
+		StepVerifier.create(bridge.spawn(Thread::currentThread)).assertNext((thread) -> {
+			assertThat(thread.getName()).startsWith("bridge-default-");
+			assertThat(thread.isDaemon()).isTrue();
+			assertThat(thread).isNotInstanceOf(NonBlocking.class);
+		}).verifyComplete();
+	}
+
+	@Test
+	void spawnIsLazyUntilSubscribed() {
+		BlockingBridge bridge = bridge();
+		AtomicInteger calls = new AtomicInteger();
+		Mono<Integer> mono = bridge.spawn(calls::incrementAndGet);
+		assertThat(calls).hasValue(0);
+		StepVerifier.create(mono).expectNext(1).verifyComplete();
+	}
+
+	@Test
+	void spawnOfNullCompletesEmpty() {
+		StepVerifier.create(bridge().spawn(() -> null)).verifyComplete();
+	}
+
+	@Test
+	void spawnOnANamedPoolUsesItsThreads() {
+		BlockingBridge bridge = bridge(small("images", 2, 4));
+		StepVerifier.create(bridge.spawn("images", () -> Thread.currentThread().getName()))
+			.assertNext((name) -> assertThat(name).startsWith("bridge-images-"))
+			.verifyComplete();
+	}
+
+	@Test
+	void spawnOnAnUnknownPoolNamesTheKnownOnesAndTheFix() {
+		BlockingBridge bridge = bridge(small("images", 2, 4));
+		assertThatExceptionOfType(UnknownBlockingPoolException.class).isThrownBy(() -> bridge.spawn("imgs", () -> 1))
+			.withMessage("No blocking pool named 'imgs'; configured pools are [default, images]. "
+					+ "Define it with bridge.pools.imgs.max-threads=... or use one of the configured names");
+	}
+
+	@Test
+	void exceptionsFromTheTaskReachTheSubscriberUnchanged() {
+		IllegalStateException failure = new IllegalStateException("boom");
+		StepVerifier.create(bridge().spawn(() -> {
+			throw failure;
+		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(failure)).verify(Duration.ofSeconds(5));
+	}
+
+	@Test
+	void checkedExceptionsAndErrorsReachTheSubscriberUnchanged() {
+		BlockingBridge bridge = bridge();
+		Exception checked = new java.io.IOException("disk");
+		StackOverflowError error = new StackOverflowError("deep");
+		StepVerifier.create(bridge.spawn(() -> {
+			throw checked;
+		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(checked)).verify(Duration.ofSeconds(5));
+		StepVerifier.create(bridge.spawn(() -> {
+			throw error;
+		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(error)).verify(Duration.ofSeconds(5));
+		StepVerifier.create(bridge.spawn(() -> "still works")).expectNext("still works").verifyComplete();
+	}
+
+	@Test
+	void threadsAreCreatedUpToTheMaximumBeforeAnythingQueues() throws Exception {
+		BlockingBridge bridge = bridge(small("p", 3, 10));
+		CountDownLatch gate = gate();
+		CountDownLatch started = new CountDownLatch(3);
+		for (int i = 0; i < 3; i++) {
+			bridge.spawn("p", () -> {
+				started.countDown();
+				return gate.await(10, TimeUnit.SECONDS);
+			}).subscribe();
+		}
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		assertThat(bridge.pool("p").threads()).isEqualTo(3);
+		assertThat(bridge.pool("p").queued()).isZero();
+		bridge.spawn("p", () -> "queued").subscribe();
+		assertThat(bridge.pool("p").queued()).isEqualTo(1);
+	}
+
+	@Test
+	void idleThreadsRetireAfterKeepAlive() {
+		BlockingBridge bridge = bridge(small("p", 4, 10).withKeepAlive(Duration.ofMillis(100)));
+		Flux.range(0, 4).flatMap((i) -> bridge.spawn("p", () -> i)).blockLast(Duration.ofSeconds(5));
+		await().atMost(Duration.ofSeconds(5)).until(() -> bridge.pool("p").threads() == 0);
+	}
+
+	@Test
+	void fullQueueIsRefusedWithSaturatedExceptionNamingThePoolAndTheFix() throws Exception {
+		BlockingBridge bridge = bridge(small("tiny", 1, 1));
+		CountDownLatch gate = gate();
+		CountDownLatch started = new CountDownLatch(1);
+		bridge.spawn("tiny", () -> {
+			started.countDown();
+			return gate.await(10, TimeUnit.SECONDS);
+		}).subscribe();
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		bridge.spawn("tiny", () -> "queued").subscribe();
+		StepVerifier.create(bridge.spawn("tiny", () -> "refused"))
+			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingPoolSaturatedException.class)
+				.hasMessage("Blocking pool 'tiny' is saturated: all 1 threads are busy and its queue of 1 is full; "
+						+ "retry later, or raise bridge.pools.tiny.max-threads / bridge.pools.tiny.queue-capacity"))
+			.verify(Duration.ofSeconds(5));
+		assertThat(bridge.pool("tiny").rejectedCount()).isEqualTo(1);
+	}
+
+	@Test
+	void cancellingAQueuedTaskRemovesItSoItNeverRuns() throws Exception {
+		BlockingBridge bridge = bridge(small("one", 1, 10));
+		CountDownLatch gate = gate();
+		CountDownLatch started = new CountDownLatch(1);
+		bridge.spawn("one", () -> {
+			started.countDown();
+			return gate.await(10, TimeUnit.SECONDS);
+		}).subscribe();
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		AtomicBoolean ran = new AtomicBoolean();
+		Disposable queued = bridge.spawn("one", () -> ran.getAndSet(true)).subscribe();
+		assertThat(bridge.pool("one").queued()).isEqualTo(1);
+		queued.dispose();
+		assertThat(bridge.pool("one").queued()).isZero();
+		assertThat(bridge.pool("one").cancelledCount()).isEqualTo(1);
+		gate.countDown();
+		StepVerifier.create(bridge.spawn("one", () -> "after")).expectNext("after").verifyComplete();
+		assertThat(ran).isFalse();
+	}
+
+	@Test
+	void cancellingARunningTaskInterruptsIt() throws Exception {
+		BlockingBridge bridge = bridge(small("p", 1, 10));
+		CountDownLatch started = new CountDownLatch(1);
+		CountDownLatch interrupted = new CountDownLatch(1);
+		Disposable running = bridge.spawn("p", () -> {
+			started.countDown();
+			try {
+				new CountDownLatch(1).await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				interrupted.countDown();
+			}
+			return "done";
+		}).subscribe();
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		running.dispose();
+		assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
+		assertThat(bridge.pool("p").cancelledCount()).isEqualTo(1);
+	}
+
+	@Test
+	void cancellingARunningTaskDoesNotInterruptItWhenThePoolSaysSo() throws Exception {
+		BlockingBridge bridge = bridge(small("p", 1, 10).withInterruptOnCancel(false));
+		CountDownLatch started = new CountDownLatch(1);
+		CountDownLatch release = gate();
+		AtomicReference<String> outcome = new AtomicReference<>();
+		Disposable running = bridge.spawn("p", () -> {
+			started.countDown();
+			try {
+				release.await(10, TimeUnit.SECONDS);
+				outcome.set("finished");
+			}
+			catch (InterruptedException ex) {
+				outcome.set("interrupted");
+			}
+			return "done";
+		}).subscribe();
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		running.dispose();
+		release.countDown();
+		await().atMost(Duration.ofSeconds(5)).untilAtomic(outcome, org.hamcrest.Matchers.notNullValue());
+		assertThat(outcome).hasValue("finished");
+	}
+
+	@Test
+	void poolTimeoutFailsWithBlockingTimeoutExceptionAndInterruptsTheTask() {
+		BlockingBridge bridge = bridge(small("slow", 1, 10).withTimeout(Duration.ofMillis(100)));
+		CountDownLatch interrupted = new CountDownLatch(1);
+		StepVerifier.create(bridge.spawn("slow", () -> {
+			try {
+				new CountDownLatch(1).await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				interrupted.countDown();
+			}
+			return "late";
+		}))
+			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingTimeoutException.class)
+				.hasMessage("Blocking call BlockingBridge.spawn on pool 'slow' did not complete within PT0.1S; "
+						+ "raise @Blocking(timeout = ...) or bridge.pools.slow.timeout, or make the call faster"))
+			.verify(Duration.ofSeconds(5));
+		await().atMost(Duration.ofSeconds(5)).until(() -> interrupted.getCount() == 0);
+		StepVerifier.create(bridge.spawn("slow", () -> "slot free")).expectNext("slot free").verifyComplete();
+	}
+
+	@Test
+	void spawnBatchedRunsOneTaskPerBatchAndKeepsOrder() {
+		BlockingBridge bridge = bridge();
+		AtomicInteger tasks = new AtomicInteger();
+		Flux<Integer> results = bridge.spawnBatched(Flux.range(0, 1000), 100, (batch) -> {
+			tasks.incrementAndGet();
+			assertThat(Thread.currentThread().getName()).startsWith("bridge-default-");
+			return batch.stream().map((i) -> i * 2).toList();
+		});
+		StepVerifier.create(results.collectList())
+			.assertNext((list) -> assertThat(list).containsExactlyElementsOf(
+					Flux.range(0, 1000).map((i) -> i * 2).collectList().block()))
+			.verifyComplete();
+		assertThat(tasks).hasValue(10);
+	}
+
+	@Test
+	void spawnBatchedWithConcurrencyStillKeepsOrder() {
+		BlockingBridge bridge = bridge(small("batch", 4, 100));
+		Flux<Integer> results = bridge.spawnBatched("batch", Flux.range(0, 500), 7, 4,
+				(batch) -> batch.stream().map((i) -> i + 1).toList());
+		StepVerifier.create(results.collectList())
+			.assertNext((list) -> assertThat(list).isSorted().hasSize(500).startsWith(1).endsWith(500))
+			.verifyComplete();
+	}
+
+	@Test
+	void spawnBatchedRejectsANonPositiveBatchSize() {
+		assertThatIllegalArgumentException().isThrownBy(() -> bridge().spawnBatched(Flux.just(1), 0, (b) -> b))
+			.withMessage("batchSize must be strictly positive, was 0");
+	}
+
+	@Test
+	void blockOnReturnsTheValueOffAnEventLoop() {
+		assertThat(bridge().blockOn(Mono.just("value"))).isEqualTo("value");
+	}
+
+	@Test
+	void blockOnWithTimeoutFailsWithBlockingTimeoutException() {
+		assertThatExceptionOfType(BlockingTimeoutException.class)
+			.isThrownBy(() -> bridge().blockOn(Mono.never(), Duration.ofMillis(50)));
+	}
+
+	@Test
+	void blockOnOnAnEventLoopThrowsInsteadOfBlocking() {
+		BlockingBridge bridge = bridge();
+		Mono<Object> onLoop = Mono.fromCallable(() -> bridge.blockOn(Mono.never()))
+			.subscribeOn(Schedulers.parallel());
+		StepVerifier.create(onLoop)
+			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingCallOnEventLoopException.class)
+				.hasMessageStartingWith("BlockingBridge.blockOn() was called on event-loop thread 'parallel-")
+				.hasMessageContaining("Compose the Mono instead"))
+			.verify(Duration.ofSeconds(5));
+	}
+
+	@Test
+	void blockOnCarriesTheCallersMdcIntoSpawnedWork() {
+		BlockingBridge bridge = bridge();
+		MDC.put("request", "r-1");
+		assertThat(bridge.blockOn(bridge.spawn(() -> MDC.get("request")))).isEqualTo("r-1");
+	}
+
+	@Test
+	void schedulerRunsHandWrittenSubscribeOnOnThePool() {
+		BlockingBridge bridge = bridge(small("io", 2, 10));
+		StepVerifier.create(Mono.fromCallable(() -> Thread.currentThread().getName())
+			.subscribeOn(bridge.scheduler("io"))).assertNext((name) -> assertThat(name).startsWith("bridge-io-"))
+			.verifyComplete();
+	}
+
+	@Test
+	void callersMdcIsVisibleInsideAndNotLeftOnThePoolThread() {
+		BlockingBridge bridge = bridge(small("one", 1, 10));
+		MDC.put("traceId", "abc");
+		Mono<String> seen = bridge.spawn("one", () -> MDC.get("traceId"));
+		MDC.clear();
+		StepVerifier.create(seen).expectNext("abc").verifyComplete();
+		StepVerifier.create(bridge.spawn("one", () -> String.valueOf(MDC.get("traceId"))))
+			.expectNext("null")
+			.verifyComplete();
+	}
+
+	@Test
+	void closeDrainsQueuedAndRunningTasksWithinTheAwaitPeriod() throws Exception {
+		BlockingBridge bridge = bridge(small("one", 1, 10));
+		CountDownLatch gate = gate();
+		CountDownLatch started = new CountDownLatch(1);
+		List<String> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+		bridge.spawn("one", () -> {
+			started.countDown();
+			gate.await(10, TimeUnit.SECONDS);
+			return "running";
+		}).subscribe(results::add);
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		bridge.spawn("one", () -> "queued").subscribe(results::add);
+		Thread closer = new Thread(bridge::close);
+		closer.start();
+		await().atMost(Duration.ofSeconds(5)).until(bridge::isClosed);
+		StepVerifier.create(bridge.spawn("one", () -> "late"))
+			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingPoolSaturatedException.class)
+				.hasMessage("Blocking pool 'one' is shut down (the application is closing) and accepts no new work"))
+			.verify(Duration.ofSeconds(5));
+		gate.countDown();
+		closer.join(10_000);
+		assertThat(results).containsExactly("running", "queued");
+		assertThat(bridge.pool("one").abandonedCount()).isZero();
+	}
+
+	@Test
+	void closeInterruptsWhatOutlivesTheAwaitPeriodAndFailsTasksThatNeverStarted() throws Exception {
+		BlockingBridge bridge = BlockingBridge.builder()
+			.awaitTermination(Duration.ofMillis(100))
+			.pool(small("one", 1, 10))
+			.build();
+		this.bridges.add(bridge);
+		CountDownLatch started = new CountDownLatch(1);
+		CountDownLatch interrupted = new CountDownLatch(1);
+		bridge.spawn("one", () -> {
+			started.countDown();
+			try {
+				new CountDownLatch(1).await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				interrupted.countDown();
+			}
+			return "stuck";
+		}).subscribe();
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		AtomicReference<Throwable> queuedError = new AtomicReference<>();
+		bridge.spawn("one", () -> "never").subscribe((value) -> {
+		}, queuedError::set);
+		bridge.close();
+		assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
+		assertThat(queuedError.get()).isInstanceOf(BlockingPoolSaturatedException.class)
+			.hasMessageContaining("is shut down");
+		assertThat(bridge.pool("one").abandonedCount()).isEqualTo(2);
+	}
+
+	@Test
+	void virtualThreadsNeedJava21AndSaySo() {
+		PoolSettings settings = small("vt", 2, 10).withVirtualThreads(true);
+		if (Runtime.version().feature() < 21) {
+			assertThatExceptionOfType(BridgeConfigurationException.class).isThrownBy(() -> bridge(settings))
+				.withMessage("bridge.pools.vt.virtual-threads is true, which needs Java 21 or newer, but this JVM is "
+						+ "Java " + Runtime.version().feature()
+						+ "; run on Java 21+ or set bridge.pools.vt.virtual-threads=false");
+		}
+		else {
+			BlockingBridge bridge = bridge(settings);
+			StepVerifier.create(bridge.spawn("vt", Thread::currentThread)).assertNext((thread) -> {
+				assertThat(thread.getName()).startsWith("bridge-vt-");
+				assertThat(thread.toString()).startsWith("VirtualThread");
+			}).verifyComplete();
+		}
+	}
+
+	@Test
+	void virtualThreadPoolsKeepTheirBound() throws Exception {
+		if (Runtime.version().feature() < 21) {
+			assertThatExceptionOfType(BridgeConfigurationException.class)
+				.isThrownBy(() -> bridge(small("vt", 1, 1).withVirtualThreads(true)));
+			return;
+		}
+		BlockingBridge bridge = bridge(small("vt", 1, 1).withVirtualThreads(true));
+		CountDownLatch gate = gate();
+		CountDownLatch started = new CountDownLatch(1);
+		bridge.spawn("vt", () -> {
+			started.countDown();
+			return gate.await(10, TimeUnit.SECONDS);
+		}).subscribe();
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		bridge.spawn("vt", () -> "queued").subscribe();
+		StepVerifier.create(bridge.spawn("vt", () -> "refused"))
+			.expectError(BlockingPoolSaturatedException.class)
+			.verify(Duration.ofSeconds(5));
+	}
+
+	@Test
+	void poolSettingsNameThePropertyOfABadValue() {
+		assertThatIllegalArgumentException().isThrownBy(() -> small("p", 0, 1))
+			.withMessage("bridge.pools.p.max-threads must be strictly positive, was 0");
+		assertThatIllegalArgumentException().isThrownBy(() -> small("p", 1, -1))
+			.withMessage("bridge.pools.p.queue-capacity must be positive or zero, was -1");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> PoolSettings.defaults("p").withKeepAlive(Duration.ZERO))
+			.withMessage("bridge.pools.p.keep-alive must be strictly positive, was PT0S");
+	}
+
+}
