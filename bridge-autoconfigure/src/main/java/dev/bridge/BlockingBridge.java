@@ -196,7 +196,9 @@ public class BlockingBridge implements SmartLifecycle {
 		return Mono.deferContextual((context) -> {
 			OffloadCall offload = newCall(target, call, assembly, context);
 			Mono<T> mono = Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error))
-				.subscribeOn(target.scheduler(offload));
+				.onErrorResume(OffloadCall.CancelledCallException.class, (ex) -> Mono.empty())
+				.subscribeOn(target.scheduler(offload))
+				.doOnCancel(offload::cancel);
 			if (effectiveTimeout != null) {
 				mono = mono.timeout(effectiveTimeout,
 						Mono.error(() -> new BlockingTimeoutException(target.name(), call, effectiveTimeout)),
@@ -225,7 +227,9 @@ public class BlockingBridge implements SmartLifecycle {
 		return Flux.deferContextual((context) -> {
 			OffloadCall offload = newCall(target, call, assembly, context);
 			Flux<T> flux = Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error))
-				.subscribeOn(target.scheduler(offload));
+				.onErrorResume(OffloadCall.CancelledCallException.class, (ex) -> Flux.empty())
+				.subscribeOn(target.scheduler(offload))
+				.doOnCancel(offload::cancel);
 			if (effectiveTimeout != null) {
 				long deadline = System.nanoTime() + effectiveTimeout.toNanos();
 				Flux<T> timedOut = Flux

@@ -28,6 +28,8 @@ final class OffloadCall implements PoolTaskDecorator {
 
 	private volatile boolean abandoned;
 
+	private volatile boolean cancelled;
+
 	OffloadCall(BlockingPool pool, ContextSnapshot assembly, ContextSnapshot subscription, Observation observation) {
 		this.pool = pool;
 		this.assembly = assembly;
@@ -74,12 +76,32 @@ final class OffloadCall implements PoolTaskDecorator {
 			return result;
 		}
 		catch (Throwable ex) {
-			return error.apply(ex);
+			// After a cancel or timeout nobody listens: an interrupted body would only be logged
+			// by Reactor as a dropped error.
+			return error.apply(this.cancelled ? new CancelledCallException(ex) : ex);
 		}
+	}
+
+	void cancel() {
+		this.cancelled = true;
 	}
 
 	Observation observation() {
 		return this.observation;
+	}
+
+	/**
+	 * Failure of a call whose subscriber already left; swallowed instead of reported as
+	 * dropped.
+	 */
+	static final class CancelledCallException extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		CancelledCallException(Throwable cause) {
+			super(cause.toString(), cause, false, false);
+		}
+
 	}
 
 }
