@@ -7,17 +7,20 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.GuardMode;
 import dev.bridge.pool.PoolSettings;
 
 /**
- * Configuration properties for Bridge. Setters check their value so that a bad one fails
- * binding with a message that names the property.
+ * Configuration properties for Bridge. They validate themselves (Spring Boot applies a
+ * {@link Validator} that the properties class implements), so a bad value fails start-up
+ * with Boot's failure analysis naming the property, its value and where it came from.
  */
 @ConfigurationProperties("bridge")
-public class BridgeProperties {
+public class BridgeProperties implements Validator {
 
 	/**
 	 * Whether Bridge is enabled.
@@ -63,6 +66,55 @@ public class BridgeProperties {
 
 	public Blockhound getBlockhound() {
 		return this.blockhound;
+	}
+
+	/**
+	 * Boot calls this validator for each bound object it supports, so field errors are
+	 * reported against the full property name (for example
+	 * {@code bridge.pools.images.max-threads}) with the value's origin.
+	 */
+	@Override
+	public boolean supports(Class<?> type) {
+		return type == Pool.class || type == Shutdown.class || type == Eventloop.Watchdog.class;
+	}
+
+	@Override
+	public void validate(Object target, Errors errors) {
+		if (target instanceof Pool pool) {
+			if (pool.maxThreads <= 0) {
+				errors.rejectValue("maxThreads", "positive", "must be strictly positive, was " + pool.maxThreads);
+			}
+			if (pool.queueCapacity < 0) {
+				errors.rejectValue("queueCapacity", "positiveOrZero",
+						"must be positive or zero, was " + pool.queueCapacity);
+			}
+			if (!isPositive(pool.keepAlive)) {
+				errors.rejectValue("keepAlive", "positive", "must be strictly positive, was " + pool.keepAlive);
+			}
+			if (pool.timeout != null && !isPositive(pool.timeout)) {
+				errors.rejectValue("timeout", "positive", "must be strictly positive, was " + pool.timeout);
+			}
+		}
+		else if (target instanceof Shutdown shutdown && shutdown.awaitTermination.isNegative()) {
+			errors.rejectValue("awaitTermination", "positiveOrZero",
+					"must be positive or zero, was " + shutdown.awaitTermination);
+		}
+		else if (target instanceof Eventloop.Watchdog watchdog) {
+			if (!isPositive(watchdog.interval)) {
+				errors.rejectValue("interval", "positive", "must be strictly positive, was " + watchdog.interval);
+			}
+			if (!isPositive(watchdog.threshold)) {
+				errors.rejectValue("threshold", "positive", "must be strictly positive, was " + watchdog.threshold);
+			}
+			if (watchdog.startupGrace.isNegative()) {
+				errors.rejectValue("startupGrace", "positiveOrZero",
+						"must be positive or zero, was " + watchdog.startupGrace);
+			}
+		}
+	}
+
+	private static boolean isPositive(Duration duration) {
+		return !duration.isNegative() && !duration.isZero();
 	}
 
 	/**
@@ -120,9 +172,6 @@ public class BridgeProperties {
 		}
 
 		public void setMaxThreads(int maxThreads) {
-			if (maxThreads <= 0) {
-				throw new IllegalArgumentException("max-threads must be strictly positive, was " + maxThreads);
-			}
 			this.maxThreads = maxThreads;
 		}
 
@@ -131,9 +180,6 @@ public class BridgeProperties {
 		}
 
 		public void setQueueCapacity(int queueCapacity) {
-			if (queueCapacity < 0) {
-				throw new IllegalArgumentException("queue-capacity must be positive or zero, was " + queueCapacity);
-			}
 			this.queueCapacity = queueCapacity;
 		}
 
@@ -142,9 +188,6 @@ public class BridgeProperties {
 		}
 
 		public void setKeepAlive(Duration keepAlive) {
-			if (keepAlive.isNegative() || keepAlive.isZero()) {
-				throw new IllegalArgumentException("keep-alive must be strictly positive, was " + keepAlive);
-			}
 			this.keepAlive = keepAlive;
 		}
 
@@ -153,9 +196,6 @@ public class BridgeProperties {
 		}
 
 		public void setTimeout(@Nullable Duration timeout) {
-			if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-				throw new IllegalArgumentException("timeout must be strictly positive, was " + timeout);
-			}
 			this.timeout = timeout;
 		}
 
@@ -198,10 +238,6 @@ public class BridgeProperties {
 		}
 
 		public void setAwaitTermination(Duration awaitTermination) {
-			if (awaitTermination.isNegative()) {
-				throw new IllegalArgumentException(
-						"await-termination must be positive or zero, was " + awaitTermination);
-			}
 			this.awaitTermination = awaitTermination;
 		}
 
@@ -278,9 +314,6 @@ public class BridgeProperties {
 			}
 
 			public void setInterval(Duration interval) {
-				if (interval.isNegative() || interval.isZero()) {
-					throw new IllegalArgumentException("interval must be strictly positive, was " + interval);
-				}
 				this.interval = interval;
 			}
 
@@ -289,9 +322,6 @@ public class BridgeProperties {
 			}
 
 			public void setThreshold(Duration threshold) {
-				if (threshold.isNegative() || threshold.isZero()) {
-					throw new IllegalArgumentException("threshold must be strictly positive, was " + threshold);
-				}
 				this.threshold = threshold;
 			}
 
@@ -300,9 +330,6 @@ public class BridgeProperties {
 			}
 
 			public void setStartupGrace(Duration startupGrace) {
-				if (startupGrace.isNegative()) {
-					throw new IllegalArgumentException("startup-grace must be positive or zero, was " + startupGrace);
-				}
 				this.startupGrace = startupGrace;
 			}
 
