@@ -193,8 +193,9 @@ public class BlockingBridge implements SmartLifecycle {
 		BlockingPool target = pool(pool);
 		Duration effectiveTimeout = effectiveTimeout(target, timeout);
 		ContextSnapshot assembly = this.contextCarrier.captureThread();
+		Observation caller = this.observationRegistry.getCurrentObservation();
 		return Mono.deferContextual((context) -> {
-			OffloadCall offload = newCall(target, call, assembly, context);
+			OffloadCall offload = newCall(target, call, assembly, caller, context);
 			Mono<T> mono = Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error))
 				.onErrorResume(OffloadCall.CancelledCallException.class, (ex) -> Mono.empty())
 				.subscribeOn(target.scheduler(offload))
@@ -224,8 +225,9 @@ public class BlockingBridge implements SmartLifecycle {
 		BlockingPool target = pool(pool);
 		Duration effectiveTimeout = effectiveTimeout(target, timeout);
 		ContextSnapshot assembly = this.contextCarrier.captureThread();
+		Observation caller = this.observationRegistry.getCurrentObservation();
 		return Flux.deferContextual((context) -> {
-			OffloadCall offload = newCall(target, call, assembly, context);
+			OffloadCall offload = newCall(target, call, assembly, caller, context);
 			Flux<T> flux = Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error))
 				.onErrorResume(OffloadCall.CancelledCallException.class, (ex) -> Flux.empty())
 				.subscribeOn(target.scheduler(offload))
@@ -245,8 +247,13 @@ public class BlockingBridge implements SmartLifecycle {
 		});
 	}
 
-	private OffloadCall newCall(BlockingPool pool, String call, ContextSnapshot assembly, ContextView context) {
-		Observation parent = context.getOrDefault(ObservationThreadLocalAccessor.KEY, null);
+	/**
+	 * The parent observation is, in order: the subscriber's (Reactor context), the one
+	 * current where the call was made, the one current where it is subscribed.
+	 */
+	private OffloadCall newCall(BlockingPool pool, String call, ContextSnapshot assembly, @Nullable Observation caller,
+			ContextView context) {
+		Observation parent = context.getOrDefault(ObservationThreadLocalAccessor.KEY, caller);
 		if (parent == null) {
 			parent = this.observationRegistry.getCurrentObservation();
 		}

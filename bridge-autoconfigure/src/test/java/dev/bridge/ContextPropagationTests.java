@@ -1,0 +1,119 @@
+package dev.bridge;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.micrometer.context.ContextRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
+
+import dev.bridge.context.ContextCarrier;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The caller's context reaches the blocking body: MDC, values of the Reactor context that
+ * have a registered accessor, and the current Observation, which becomes the parent of the
+ * call's {@code bridge.blocking} observation.
+ */
+class ContextPropagationTests {
+
+	private static final ThreadLocal<String> TENANT = new ThreadLocal<>();
+
+	private static final String TENANT_KEY = "test.tenant";
+
+	private final TestObservationRegistry observations = TestObservationRegistry.create();
+
+	private final BlockingBridge bridge = BlockingBridge.builder()
+		.observationRegistry(this.observations)
+		.contextCarrier(ContextCarrier.global())
+		.build();
+
+	@BeforeAll
+	static void registerTenantAccessor() {
+		ContextRegistry.getInstance().registerThreadLocalAccessor(TENANT_KEY, TENANT::get, TENANT::set, TENANT::remove);
+	}
+
+	@AfterAll
+	static void removeTenantAccessor() {
+		ContextRegistry.getInstance().removeThreadLocalAccessor(TENANT_KEY);
+	}
+
+	@AfterEach
+	void close() {
+		this.bridge.close();
+		MDC.clear();
+	}
+
+	@Test
+	void reactorContextValuesBecomeThreadLocalsInsideSpawn() {
+		StepVerifier.create(this.bridge.spawn(TENANT::get).contextWrite((context) -> context.put(TENANT_KEY, "acme")))
+			.expectNext("acme")
+			.verifyComplete();
+		StepVerifier.create(this.bridge.spawn(() -> String.valueOf(TENANT.get()))).expectNext("null").verifyComplete();
+	}
+
+	@Test
+	void reactorContextAndMdcReachAFluxBody() {
+		MDC.put("user", "u-1");
+		Flux<String> flux = this.bridge.flux(BlockingBridge.DEFAULT_POOL, "test.flux", null,
+				() -> Flux.just(TENANT.get(), MDC.get("user")));
+		MDC.clear();
+		StepVerifier.create(flux.contextWrite((context) -> context.put(TENANT_KEY, "acme")))
+			.expectNext("acme", "u-1")
+			.verifyComplete();
+	}
+
+	@Test
+	void eachCallIsAnObservationWhoseParentIsTheCallersAndWhichIsCurrentInsideTheBody() {
+		Observation caller = Observation.start("caller", this.observations);
+		Mono<Observation> seen;
+		try (Observation.Scope scope = caller.openScope()) {
+			seen = this.bridge.spawn(this.observations::getCurrentObservation);
+		}
+		Observation inside = seen.block(Duration.ofSeconds(5));
+		caller.stop();
+		assertThat(inside).isNotNull();
+		assertThat(inside.getContext().getName()).isEqualTo(BlockingBridge.OBSERVATION_NAME);
+		assertThat(inside.getContext().getParentObservation()).isSameAs(caller);
+		assertThat(this.observations).hasObservationWithNameEqualTo("bridge.blocking")
+			.that()
+			.hasLowCardinalityKeyValue("pool", "default")
+			.hasLowCardinalityKeyValue("method", "BlockingBridge.spawn")
+			.hasBeenStarted()
+			.hasBeenStopped();
+	}
+
+	@Test
+	void observationRecordsTheErrorOfAFailedCall() {
+		IllegalStateException failure = new IllegalStateException("boom");
+		StepVerifier.create(this.bridge.spawn(() -> {
+			throw failure;
+		})).expectErrorMatches((ex) -> ex == failure).verify(Duration.ofSeconds(5));
+		assertThat(this.observations).hasObservationWithNameEqualTo("bridge.blocking")
+			.that()
+			.hasError(failure)
+			.hasBeenStopped();
+	}
+
+	@Test
+	void observationRegistryWithoutHandlersCostsNothingVisible() {
+		BlockingBridge noop = BlockingBridge.builder().observationRegistry(ObservationRegistry.NOOP).build();
+		try {
+			StepVerifier.create(noop.spawn(() -> List.of(1))).expectNext(List.of(1)).verifyComplete();
+		}
+		finally {
+			noop.close();
+		}
+	}
+
+}
