@@ -205,7 +205,7 @@ public class BlockingBridge implements SmartLifecycle {
 						Mono.error(() -> new BlockingTimeoutException(target.name(), call, effectiveTimeout)),
 						Schedulers.parallel());
 			}
-			return observe(mono.onErrorMap(BlockingBridge::unwrapRejection), offload.observation());
+			return observe(mono.onErrorMap(BlockingBridge::unwrapRejection), offload);
 		});
 	}
 
@@ -241,9 +241,11 @@ public class BlockingBridge implements SmartLifecycle {
 								Schedulers.parallel()),
 						timedOut);
 			}
-			Flux<T> result = flux.onErrorMap(BlockingBridge::unwrapRejection);
-			Observation observation = offload.observation();
-			return result.doOnError(observation::error).doFinally((signal) -> observation.stop());
+			// Stopped on the terminal signal before it travels on: see observe(Mono, OffloadCall).
+			return flux.onErrorMap(BlockingBridge::unwrapRejection)
+				.doOnComplete(offload::stopObservation)
+				.doOnError(offload::stopObservation)
+				.doOnCancel(offload::stopObservation);
 		});
 	}
 
@@ -266,8 +268,16 @@ public class BlockingBridge implements SmartLifecycle {
 		return new OffloadCall(pool, assembly, this.contextCarrier.capture(context), observation);
 	}
 
-	private static <T> Mono<T> observe(Mono<T> mono, Observation observation) {
-		return mono.doOnError(observation::error).doFinally((signal) -> observation.stop());
+	/**
+	 * Stops the call's observation on the terminal signal before it travels on, as
+	 * Micrometer's own Reactor instrumentation does, rather than after it ({@code doFinally}):
+	 * the timer and span then cover the call, not what downstream operators do with its
+	 * result on the pool thread, and they are recorded by the time the caller has the result.
+	 */
+	private static <T> Mono<T> observe(Mono<T> mono, OffloadCall offload) {
+		return mono.doOnSuccess((value) -> offload.stopObservation())
+			.doOnError(offload::stopObservation)
+			.doOnCancel(offload::stopObservation);
 	}
 
 	private static @Nullable Duration effectiveTimeout(BlockingPool pool, @Nullable Duration timeout) {

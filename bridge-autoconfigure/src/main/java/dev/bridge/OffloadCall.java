@@ -1,6 +1,7 @@
 package dev.bridge;
 
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import io.micrometer.context.ContextSnapshot;
@@ -23,6 +24,8 @@ final class OffloadCall implements PoolTaskDecorator {
 	private final ContextSnapshot subscription;
 
 	private final Observation observation;
+
+	private final AtomicBoolean observationStopped = new AtomicBoolean();
 
 	private volatile boolean started;
 
@@ -86,8 +89,25 @@ final class OffloadCall implements PoolTaskDecorator {
 		this.cancelled = true;
 	}
 
-	Observation observation() {
-		return this.observation;
+	/**
+	 * Stops the observation. The first terminal signal wins: a subscriber may cancel after
+	 * a Mono's value, and a second stop would record the call twice.
+	 */
+	void stopObservation() {
+		if (this.observationStopped.compareAndSet(false, true)) {
+			this.observation.stop();
+		}
+	}
+
+	/**
+	 * Records the error and stops the observation, unless it is already stopped.
+	 * @param error the call's error
+	 */
+	void stopObservation(Throwable error) {
+		if (this.observationStopped.compareAndSet(false, true)) {
+			this.observation.error(error);
+			this.observation.stop();
+		}
 	}
 
 	/**

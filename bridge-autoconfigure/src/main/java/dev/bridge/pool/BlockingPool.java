@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -41,6 +42,8 @@ public final class BlockingPool {
 	private final LongAdder cancelled = new LongAdder();
 
 	private final LongAdder abandoned = new LongAdder();
+
+	private final List<PoolTaskListener> taskListeners = new CopyOnWriteArrayList<>();
 
 	private volatile boolean closed;
 
@@ -165,6 +168,47 @@ public final class BlockingPool {
 			throw ex;
 		}
 		return poolTask;
+	}
+
+	/**
+	 * Adds a listener told how long each task waited and ran, for example to record
+	 * Micrometer's {@code executor.idle} and {@code executor} timers. The executor is not
+	 * wrapped: see {@link PoolTaskListener} for why.
+	 * @param listener the listener
+	 */
+	public void addTaskListener(PoolTaskListener listener) {
+		this.taskListeners.add(listener);
+	}
+
+	/**
+	 * Removes a listener added with {@link #addTaskListener(PoolTaskListener)}.
+	 * @param listener the listener
+	 */
+	public void removeTaskListener(PoolTaskListener listener) {
+		this.taskListeners.remove(listener);
+	}
+
+	/**
+	 * Tells the listeners that a task starts on the calling thread.
+	 * @param handedOverAt when the task was handed to the pool
+	 * @return the start time, to pass to {@link #taskFinished(long)}
+	 */
+	long taskStarting(long handedOverAt) {
+		long now = System.nanoTime();
+		for (PoolTaskListener listener : this.taskListeners) {
+			listener.taskStarting(now - handedOverAt);
+		}
+		return now;
+	}
+
+	void taskFinished(long startedAt) {
+		if (this.taskListeners.isEmpty()) {
+			return;
+		}
+		long ran = System.nanoTime() - startedAt;
+		for (PoolTaskListener listener : this.taskListeners) {
+			listener.taskFinished(ran);
+		}
 	}
 
 	boolean removeQueued(PoolTask task) {

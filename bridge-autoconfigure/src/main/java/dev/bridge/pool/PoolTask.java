@@ -16,6 +16,9 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 
 	private final Runnable abandonAction;
 
+	/** When the task was handed to the pool: the start of its queue wait. */
+	private final long handedOverAt = System.nanoTime();
+
 	private volatile Thread runner;
 
 	PoolTask(BlockingPool pool, Runnable task, Runnable abandonAction) {
@@ -26,12 +29,19 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 
 	@Override
 	public void run() {
+		if (isDone()) {
+			// Cancelled while a worker was already taking it off the queue: it will not run,
+			// so it has neither a wait nor a run time.
+			return;
+		}
 		this.runner = Thread.currentThread();
+		long startedAt = this.pool.taskStarting(this.handedOverAt);
 		try {
 			super.run();
 		}
 		finally {
 			this.runner = null;
+			this.pool.taskFinished(startedAt);
 		}
 	}
 

@@ -1,0 +1,34 @@
+package dev.bridge.autoconfigure;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+
+import dev.bridge.BlockingBridge;
+import dev.bridge.metrics.BlockingPoolMetrics;
+
+/**
+ * {@link EnableAutoConfiguration Auto-configuration} for the meters of Bridge's pools.
+ */
+@AutoConfiguration(after = { BridgeAutoConfiguration.class, MetricsAutoConfiguration.class,
+		CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class })
+@ConditionalOnClass({ MeterRegistry.class, ExecutorServiceMetrics.class })
+@ConditionalOnBean({ MeterRegistry.class, BlockingBridge.class })
+public final class BridgeMetricsAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	BlockingPoolMetrics blockingPoolMetrics(BlockingBridge bridge) {
+		return new BlockingPoolMetrics(bridge);
+	}
+
+}
