@@ -24,6 +24,7 @@ class CancellationStormTests extends ReliabilityTestSupport {
 	void clientsThatLeaveBeforeTheirCallStartsNeverRunIt() throws Exception {
 		BlockingPool pool = this.bridge.pool("storm");
 		long cancelledBefore = pool.cancelledCount();
+		double cancelledMeterBefore = counter("bridge.pool.cancelled", "storm");
 		this.legacy.closeGate();
 		Disposable holder = client().get().uri("/gated/holder").retrieve().bodyToMono(String.class).subscribe();
 		assertThat(this.legacy.gateReached().await(10, TimeUnit.SECONDS)).isTrue();
@@ -37,6 +38,7 @@ class CancellationStormTests extends ReliabilityTestSupport {
 		clients.forEach(Disposable::dispose);
 		await().atMost(Duration.ofSeconds(20)).until(() -> pool.cancelledCount() - cancelledBefore == 200);
 		assertThat(pool.queued()).isZero();
+		assertThat(counter("bridge.pool.cancelled", "storm") - cancelledMeterBefore).isEqualTo(200);
 
 		this.legacy.openGate();
 		holder.dispose();

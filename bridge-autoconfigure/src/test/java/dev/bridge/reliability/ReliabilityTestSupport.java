@@ -2,6 +2,8 @@ package dev.bridge.reliability;
 
 import java.time.Duration;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -34,6 +36,13 @@ abstract class ReliabilityTestSupport {
 
 	@Autowired
 	ReliabilityApp.Legacy legacy;
+
+	@Autowired
+	MeterRegistry meters;
+
+	double counter(String name, String pool) {
+		return this.meters.get(name).tag("pool", pool).functionCounter().count();
+	}
 
 	/**
 	 * A client with a connection per request (no pooling), so that many requests are really
