@@ -259,13 +259,42 @@ public class BlockingBridge implements SmartLifecycle {
 		if (parent == null) {
 			parent = this.observationRegistry.getCurrentObservation();
 		}
-		Observation observation = Observation.createNotStarted(OBSERVATION_NAME, this.observationRegistry)
-			.lowCardinalityKeyValue("pool", pool.name())
+		Observation observation = startObservation(pool.name(), call, parent);
+		return new OffloadCall(pool, assembly, this.contextCarrier.capture(context), observation);
+	}
+
+	private Observation startObservation(String pool, String call, @Nullable Observation parent) {
+		return Observation.createNotStarted(OBSERVATION_NAME, this.observationRegistry)
+			.lowCardinalityKeyValue("pool", pool)
 			.lowCardinalityKeyValue("method", call)
 			.contextualName("blocking " + call)
 			.parentObservation(parent)
 			.start();
-		return new OffloadCall(pool, assembly, this.contextCarrier.capture(context), observation);
+	}
+
+	/**
+	 * Runs a call that something else already moved onto a pool (WebFlux's blocking
+	 * execution of a {@code @Blocking} handler) as a {@value #OBSERVATION_NAME} observation,
+	 * child of the current one.
+	 * @param <T> result type
+	 * @param pool the pool the call runs on
+	 * @param call name of the call, for the {@code method} tag
+	 * @param body the call
+	 * @return its result
+	 * @throws Exception whatever the call throws, unchanged
+	 */
+	public <T> T observe(String pool, String call, Callable<T> body) throws Exception {
+		Observation observation = startObservation(pool, call, this.observationRegistry.getCurrentObservation());
+		try (Observation.Scope scope = observation.openScope()) {
+			return body.call();
+		}
+		catch (Exception | Error ex) {
+			observation.error(ex);
+			throw ex;
+		}
+		finally {
+			observation.stop();
+		}
 	}
 
 	/**

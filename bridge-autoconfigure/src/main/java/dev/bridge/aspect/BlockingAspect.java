@@ -56,6 +56,9 @@ public class BlockingAspect {
 				.mono(method.pool(), method.name(), method.timeout(), () -> fromStage(proceed(joinPoint)))
 				.toFuture();
 			case PLAIN -> {
+				if (WebFluxDispatch.take()) {
+					yield this.bridge.observe(method.pool(), method.name(), () -> proceed(joinPoint));
+				}
 				this.guard.check(method);
 				yield joinPoint.proceed();
 			}

@@ -4,6 +4,7 @@ import io.micrometer.context.ContextSnapshot;
 
 import org.springframework.core.task.AsyncTaskExecutor;
 
+import dev.bridge.aspect.WebFluxDispatch;
 import dev.bridge.context.ContextCarrier;
 import dev.bridge.pool.BlockingPool;
 
@@ -26,9 +27,10 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 	@Override
 	public void execute(Runnable task) {
 		ContextSnapshot snapshot = this.contextCarrier.captureThread();
+		Runnable dispatched = WebFluxDispatch.mark(task);
 		this.pool.scheduler().schedule(() -> {
 			try (ContextSnapshot.Scope scope = snapshot.setThreadLocals()) {
-				task.run();
+				dispatched.run();
 			}
 		});
 	}

@@ -48,6 +48,9 @@ class BlockingWebFluxIntegrationTests {
 	@Autowired
 	private BlockingBridge bridge;
 
+	@Autowired
+	private io.micrometer.core.instrument.MeterRegistry meters;
+
 	@LocalServerPort
 	private int port;
 
@@ -70,6 +73,15 @@ class BlockingWebFluxIntegrationTests {
 			.isOk()
 			.expectBody(String.class)
 			.value((thread) -> assertThat(thread).startsWith("bridge-default-"));
+	}
+
+	@Test
+	void blockingControllerMethodIsObservedAsAnOffloadedCall() {
+		this.client.get().uri("/plain").exchange().expectStatus().isOk();
+		org.awaitility.Awaitility.await()
+			.atMost(Duration.ofSeconds(5))
+			.until(() -> this.meters.find("bridge.blocking").tags("pool", "default", "method", "Routes.plain").timer(),
+					(timer) -> timer != null && timer.count() >= 1);
 	}
 
 	@Test
