@@ -16,18 +16,21 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
 
+import dev.bridge.eventloop.BlockHoundReporter;
 import dev.bridge.eventloop.EventLoopMonitor;
 import dev.bridge.eventloop.EventLoopReports;
 import dev.bridge.eventloop.EventLoopSource;
 import dev.bridge.eventloop.EventLoopWatchdog;
 import dev.bridge.eventloop.ParallelSchedulerLoopSource;
 import dev.bridge.eventloop.ReactorNettyLoopSource;
+import reactor.blockhound.BlockHound;
 import reactor.netty.http.HttpResources;
 import reactor.netty.resources.LoopResources;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for watching event loops: the stall
- * watchdog over Reactor Netty's loops and {@code Schedulers.parallel()}.
+ * watchdog over Reactor Netty's loops and {@code Schedulers.parallel()}, and BlockHound
+ * reporting through the same channel.
  */
 @AutoConfiguration(after = BridgeAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "bridge.enabled", matchIfMissing = true)
@@ -89,6 +92,19 @@ public final class BridgeEventLoopAutoConfiguration {
 				return HttpResources::get;
 			}
 			return () -> factory.isRunning() ? factory.getLoopResources() : null;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(BlockHound.class)
+	@ConditionalOnBooleanProperty("bridge.blockhound.enabled")
+	static class BlockHoundConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		BlockHoundReporter bridgeBlockHoundReporter(EventLoopReports reports) {
+			return new BlockHoundReporter(reports);
 		}
 
 	}

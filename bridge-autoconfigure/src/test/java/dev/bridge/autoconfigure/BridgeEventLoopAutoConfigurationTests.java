@@ -14,6 +14,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
 
+import dev.bridge.eventloop.BlockHoundReporter;
 import dev.bridge.eventloop.EventLoopMonitor;
 import dev.bridge.eventloop.EventLoopReports;
 import dev.bridge.eventloop.EventLoopSource;
@@ -21,6 +22,7 @@ import dev.bridge.eventloop.EventLoopWatchdog;
 import dev.bridge.eventloop.LoopStats;
 import dev.bridge.eventloop.ParallelSchedulerLoopSource;
 import dev.bridge.eventloop.ReactorNettyLoopSource;
+import reactor.blockhound.BlockHound;
 import reactor.netty.http.HttpResources;
 import reactor.netty.resources.LoopResources;
 
@@ -104,7 +106,8 @@ class BridgeEventLoopAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("bridge.enabled=false").run((context) -> {
 			assertThat(context).doesNotHaveBean(EventLoopWatchdog.class)
 				.doesNotHaveBean(EventLoopReports.class)
-				.doesNotHaveBean(EventLoopMonitor.class);
+				.doesNotHaveBean(EventLoopMonitor.class)
+				.doesNotHaveBean(BlockHoundReporter.class);
 		});
 	}
 
@@ -161,6 +164,18 @@ class BridgeEventLoopAutoConfigurationTests {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				await().until(() -> registry.get("bridge.eventloop.delay").tag("group", "parallel").timer().count() > 0);
 			});
+	}
+
+	@Test
+	void blockHoundIsOffByDefault() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(BlockHoundReporter.class));
+	}
+
+	@Test
+	void blockHoundBacksOffWithoutBlockHound() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(BlockHound.class))
+			.withPropertyValues("bridge.blockhound.enabled=true")
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(BlockHoundReporter.class));
 	}
 
 	@Configuration(proxyBeanMethods = false)
