@@ -344,7 +344,8 @@ public class BridgeProperties implements Validator {
 
 		/**
 		 * Whether to install BlockHound, allowing the bridge pools and reporting blocking
-		 * calls on event loops through the watchdog's channel.
+		 * calls on event loops through the watchdog's channel. Needs the JVM flag
+		 * -XX:+AllowRedefinitionToAddDeleteMethods on JDK 13 and newer.
 		 */
 		private boolean enabled;
 

@@ -1,0 +1,101 @@
+package dev.bridge.eventloop;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import dev.bridge.eventloop.StallReport.Kind;
+import dev.bridge.eventloop.TestLoops.FakeClock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link EventLoopReports}.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class EventLoopReportsTests {
+
+	private final FakeClock clock = new FakeClock();
+
+	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+	private final EventLoopReports reports = new EventLoopReports(this.registry, TestLoops.WALL, this.clock);
+
+	@Test
+	void keepsTheLatestTwentyReportsNewestFirst() {
+		for (int i = 0; i < 25; i++) {
+			this.reports.blockingCall(new Thread("loop-" + i), "java.lang.Thread.sleep", stack("Site" + i));
+		}
+		List<StallReport> recent = this.reports.recentStalls();
+		assertThat(recent).hasSize(EventLoopReports.MAX_REPORTS);
+		assertThat(recent.get(0).thread()).isEqualTo("loop-24");
+		assertThat(recent.get(19).thread()).isEqualTo("loop-5");
+		assertThat(this.reports.blockingCalls()).isEqualTo(25);
+	}
+
+	@Test
+	void blockingCallIsCountedEveryTimeAndLoggedOncePerCallSite(CapturedOutput output) {
+		Thread loop = new Thread("loop-1");
+		for (int i = 0; i < 3; i++) {
+			this.reports.blockingCall(loop, "java.lang.Thread.sleep", stack("SameSite"));
+		}
+		this.reports.blockingCall(loop, "java.lang.Thread.sleep", stack("OtherSite"));
+		assertThat(this.reports.blockingCalls()).isEqualTo(4);
+		assertThat(this.registry.get("bridge.eventloop.blocking.calls").counter().count()).isEqualTo(4);
+		assertThat(this.reports.recentStalls()).hasSize(4).allSatisfy((report) -> {
+			assertThat(report.kind()).isEqualTo(Kind.BLOCKING_CALL);
+			assertThat(report.thread()).isEqualTo("loop-1");
+			assertThat(report.ended()).isTrue();
+			assertThat(report.duration()).isEqualTo(Duration.ZERO);
+		});
+		assertThat(this.reports.recentStalls().get(0).stack()).containsExactly("com.example.OtherSite.call(OtherSite.java:42)",
+				"com.example.Caller.run(Caller.java:7)");
+		// one WARN per call site, each followed by its frames
+		assertThat(output.getAll().lines().filter((line) -> line.contains("WARN")
+				&& line.contains("Blocking call java.lang.Thread.sleep on event-loop thread 'loop-1' "
+						+ "(caught by BlockHound, bridge.blockhound.enabled=true)")))
+			.hasSize(2);
+		assertThat(output).contains("\tat com.example.SameSite.call(SameSite.java:42)")
+			.contains("\tat com.example.OtherSite.call(OtherSite.java:42)");
+	}
+
+	@Test
+	void stallsAreCountedSeparatelyFromBlockingCallsAndPauses() {
+		this.clock.setMillis(500);
+		EventLoopReports.Entry episode = this.reports.stallStarted("loop-1", 0, 500_000_000L, Duration.ofMillis(100),
+				new StackTraceElement[0], false);
+		this.reports.jvmPause(0, 200_000_000L);
+		this.clock.setMillis(700);
+		assertThat(this.reports.recentStalls().get(1).duration()).isEqualTo(Duration.ofMillis(700));
+		this.reports.stallEnded(episode, 600_000_000L);
+		assertThat(this.reports.recentStalls()).extracting(StallReport::kind)
+			.containsExactly(Kind.JVM_PAUSE, Kind.LOOP_STALL);
+		assertThat(this.reports.recentStalls().get(1).duration()).isEqualTo(Duration.ofMillis(600));
+		assertThat(this.reports.stalls()).isEqualTo(1);
+		assertThat(this.reports.jvmPauses()).isEqualTo(1);
+		assertThat(this.reports.blockingCalls()).isZero();
+		assertThat(this.registry.get("bridge.eventloop.stalls").counter().count()).isEqualTo(1);
+	}
+
+	@Test
+	void monitorWithoutWatchdogShowsNoLoopsButTheReports() {
+		this.reports.blockingCall(new Thread("loop-1"), "java.lang.Thread.sleep", stack("Site"));
+		EventLoopMonitor monitor = this.reports.withoutWatchdog();
+		assertThat(monitor.loops()).isEmpty();
+		assertThat(monitor.currentStallSeconds()).isZero();
+		assertThat(monitor.blockingCalls()).isEqualTo(1);
+		assertThat(monitor.recentStalls()).hasSize(1);
+	}
+
+	private static StackTraceElement[] stack(String site) {
+		return new StackTraceElement[] { new StackTraceElement("com.example." + site, "call", site + ".java", 42),
+				new StackTraceElement("com.example.Caller", "run", "Caller.java", 7) };
+	}
+
+}
