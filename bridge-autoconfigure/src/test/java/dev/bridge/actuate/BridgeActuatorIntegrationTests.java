@@ -89,9 +89,9 @@ class BridgeActuatorIntegrationTests {
 			.jsonPath("$.pools.reports.config.maxThreads").isEqualTo(2)
 			.jsonPath("$.pools.reports.config.timeout").isEqualTo("PT5S")
 			.jsonPath("$.pools.reports.threads").isEqualTo(0)
-			.jsonPath("$.eventLoops.monitored").isEqualTo(false)
-			.jsonPath("$.eventLoops.loops").isEmpty()
-			.jsonPath("$.eventLoops.recentStalls").isEmpty()
+			.jsonPath("$.eventLoops.monitored").isEqualTo(true)
+			.jsonPath("$.eventLoops.loops").isArray()
+			.jsonPath("$.eventLoops.recentStalls").isArray()
 			.jsonPath("$.guard.active").isEqualTo(true)
 			.jsonPath("$.guard.mode").isEqualTo("warn");
 	}
@@ -161,7 +161,7 @@ class BridgeActuatorIntegrationTests {
 			.jsonPath("$.components.bridge.details.pools.default.maxThreads").isEqualTo(4)
 			.jsonPath("$.components.bridge.details.pools.default.saturated").isEqualTo(false)
 			.jsonPath("$.components.bridge.details.pools.reports.maxThreads").isEqualTo(2)
-			.jsonPath("$.components.bridge.details.eventLoops.monitored").isEqualTo(false)
+			.jsonPath("$.components.bridge.details.eventLoops.monitored").isEqualTo(true)
 			.jsonPath("$.components.bridge.details.warnings").doesNotExist();
 	}
 

@@ -82,10 +82,9 @@ class BridgeEventLoopAutoConfigurationTests {
 	void invalidIntervalFailsStartUpNamingTheProperty() {
 		this.contextRunner.withPropertyValues("bridge.eventloop.watchdog.interval=0ms").run((context) -> {
 			assertThat(context).hasFailed();
-			assertThat(context.getStartupFailure()).rootCause()
-				.hasMessage("interval must be strictly positive, was PT0S");
 			assertThat(context.getStartupFailure())
-				.hasStackTraceContaining("Failed to bind properties under 'bridge.eventloop.watchdog'");
+				.hasStackTraceContaining("bridge.eventloop.watchdog")
+				.hasStackTraceContaining("must be strictly positive, was PT0S");
 		});
 	}
 
