@@ -195,7 +195,7 @@ public class BlockingBridge implements SmartLifecycle {
 		ContextSnapshot assembly = this.contextCarrier.captureThread();
 		Observation caller = this.observationRegistry.getCurrentObservation();
 		return Mono.deferContextual((context) -> {
-			OffloadCall offload = newCall(target, call, assembly, caller, context);
+			OffloadCall offload = newCall(target, call, assembly, caller, context, false);
 			Mono<T> mono = Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error))
 				.onErrorResume(OffloadCall.CancelledCallException.class, (ex) -> Mono.empty())
 				.subscribeOn(target.scheduler(offload))
@@ -227,11 +227,14 @@ public class BlockingBridge implements SmartLifecycle {
 		ContextSnapshot assembly = this.contextCarrier.captureThread();
 		Observation caller = this.observationRegistry.getCurrentObservation();
 		return Flux.deferContextual((context) -> {
-			OffloadCall offload = newCall(target, call, assembly, caller, context);
+			OffloadCall offload = newCall(target, call, assembly, caller, context, true);
+			// Reactor throws a refused request hop at the requester instead of signalling it;
+			// the call reports such failures (and hops abandoned at shutdown) on its own channel.
 			Flux<T> flux = Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error))
 				.onErrorResume(OffloadCall.CancelledCallException.class, (ex) -> Flux.empty())
 				.subscribeOn(target.scheduler(offload))
-				.doOnCancel(offload::cancel);
+				.doOnCancel(offload::cancel)
+				.takeUntilOther(offload.failures());
 			if (effectiveTimeout != null) {
 				long deadline = System.nanoTime() + effectiveTimeout.toNanos();
 				Flux<T> timedOut = Flux
@@ -254,13 +257,29 @@ public class BlockingBridge implements SmartLifecycle {
 	 * current where the call was made, the one current where it is subscribed.
 	 */
 	private OffloadCall newCall(BlockingPool pool, String call, ContextSnapshot assembly, @Nullable Observation caller,
-			ContextView context) {
-		Observation parent = context.getOrDefault(ObservationThreadLocalAccessor.KEY, caller);
+			ContextView context, boolean stream) {
+		Observation parent = live(context.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
 		if (parent == null) {
-			parent = this.observationRegistry.getCurrentObservation();
+			parent = live(caller);
+		}
+		if (parent == null) {
+			parent = live(this.observationRegistry.getCurrentObservation());
 		}
 		Observation observation = startObservation(pool.name(), call, parent);
-		return new OffloadCall(pool, assembly, this.contextCarrier.capture(context), observation);
+		return new OffloadCall(pool, call, assembly, this.contextCarrier.capture(context), observation, stream);
+	}
+
+	/**
+	 * Skips finished {@value #OBSERVATION_NAME} observations: a call's observation is still
+	 * current on the pool thread while its result travels downstream, and must not become the
+	 * parent of the next call made there (the next batch, a {@code flatMap}'s next spawn).
+	 */
+	private static @Nullable Observation live(@Nullable Observation candidate) {
+		Observation current = candidate;
+		while (current != null && Boolean.TRUE.equals(current.getContext().get(OffloadCall.STOPPED))) {
+			current = (current.getContext().getParentObservation() instanceof Observation parent) ? parent : null;
+		}
+		return current;
 	}
 
 	private Observation startObservation(String pool, String call, @Nullable Observation parent) {
@@ -284,7 +303,7 @@ public class BlockingBridge implements SmartLifecycle {
 	 * @throws Exception whatever the call throws, unchanged
 	 */
 	public <T> T observe(String pool, String call, Callable<T> body) throws Exception {
-		Observation observation = startObservation(pool, call, this.observationRegistry.getCurrentObservation());
+		Observation observation = startObservation(pool, call, live(this.observationRegistry.getCurrentObservation()));
 		try (Observation.Scope scope = observation.openScope()) {
 			return body.call();
 		}
@@ -354,7 +373,7 @@ public class BlockingBridge implements SmartLifecycle {
 		checkNotOnEventLoop();
 		Objects.requireNonNull(timeout, "timeout must not be null");
 		return mono.contextCapture()
-			.timeout(timeout, Mono.error(() -> new BlockingTimeoutException("blockOn", "blockOn(Mono)", timeout)),
+			.timeout(timeout, Mono.error(() -> BlockingTimeoutException.forBlockOn(timeout)),
 					Schedulers.parallel())
 			.block();
 	}

@@ -2,6 +2,8 @@ package dev.bridge;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A blocking call did not complete within its timeout. The task was cancelled: removed from
  * the queue if it had not started, interrupted if it was running and the pool has
@@ -11,18 +13,37 @@ public class BlockingTimeoutException extends RuntimeException {
 
 	private static final long serialVersionUID = 1L;
 
-	private final String pool;
+	private final @Nullable String pool;
 
 	private final Duration timeout;
 
 	public BlockingTimeoutException(String pool, String call, Duration timeout) {
-		super("Blocking call " + call + " on pool '" + pool + "' did not complete within " + timeout
+		this(pool, timeout, "Blocking call " + call + " on pool '" + pool + "' did not complete within " + timeout
 				+ "; raise @Blocking(timeout = ...) or bridge.pools." + pool + ".timeout, or make the call faster");
+	}
+
+	private BlockingTimeoutException(@Nullable String pool, Duration timeout, String message) {
+		super(message);
 		this.pool = pool;
 		this.timeout = timeout;
 	}
 
-	public String getPool() {
+	/**
+	 * The wait of {@code BlockingBridge.blockOn} ran out.
+	 * @param timeout the wait
+	 * @return the exception
+	 */
+	public static BlockingTimeoutException forBlockOn(Duration timeout) {
+		return new BlockingTimeoutException(null, timeout, "BlockingBridge.blockOn(mono, " + timeout
+				+ ") gave up waiting after " + timeout + "; the Mono was cancelled. Pass a longer timeout, or find "
+				+ "out why the Mono is slow");
+	}
+
+	/**
+	 * The pool the call ran on; {@code null} for {@code blockOn}.
+	 * @return the pool name
+	 */
+	public @Nullable String getPool() {
 		return this.pool;
 	}
 

@@ -1,23 +1,36 @@
 package dev.bridge;
 
 import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.observation.Observation;
+import org.jspecify.annotations.Nullable;
 
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolTaskDecorator;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * State of one offloaded call for one subscription: the context to restore on the pool
- * thread, the observation to make current there, and whether the pool abandoned the call
- * at shutdown before it started.
+ * thread, the observation to make current there, whether the pool abandoned the call at
+ * shutdown, and a failure channel for what Reactor cannot report itself (a stream's request
+ * hop refused or abandoned after the call started).
  */
 final class OffloadCall implements PoolTaskDecorator {
 
+	/**
+	 * Marks a stopped {@code bridge.blocking} observation: one that is still current on the
+	 * pool thread while the result travels downstream must not parent the next call.
+	 */
+	static final String STOPPED = OffloadCall.class.getName() + ".stopped";
+
 	private final BlockingPool pool;
+
+	private final String call;
 
 	private final ContextSnapshot assembly;
 
@@ -27,14 +40,20 @@ final class OffloadCall implements PoolTaskDecorator {
 
 	private final AtomicBoolean observationStopped = new AtomicBoolean();
 
+	/** Only streams need it: a Mono's request is made on the pool thread itself. */
+	private final Sinks.@Nullable Empty<Void> failure;
+
 	private volatile boolean started;
 
 	private volatile boolean abandoned;
 
 	private volatile boolean cancelled;
 
-	OffloadCall(BlockingPool pool, ContextSnapshot assembly, ContextSnapshot subscription, Observation observation) {
+	OffloadCall(BlockingPool pool, String call, ContextSnapshot assembly, ContextSnapshot subscription,
+			Observation observation, boolean stream) {
+		this.failure = stream ? Sinks.empty() : null;
 		this.pool = pool;
+		this.call = call;
 		this.assembly = assembly;
 		this.subscription = subscription;
 		this.observation = observation;
@@ -53,14 +72,35 @@ final class OffloadCall implements PoolTaskDecorator {
 
 	@Override
 	public Runnable abandonAction(Runnable task) {
-		// Only the subscription task is replayed, to deliver the shutdown error; later tasks
-		// (a Flux's request hops) would run user code on the closing thread.
 		return () -> {
 			if (!this.started) {
+				// Replaying the subscription task delivers the shutdown error to the caller.
 				this.abandoned = true;
 				task.run();
 			}
+			else if (this.failure != null) {
+				// A later request hop: running it would run user code on the closing thread.
+				this.failure.tryEmitError(BlockingPoolSaturatedException.shutDown(this.pool.name()));
+			}
 		};
+	}
+
+	@Override
+	public boolean absorbRejection(RejectedExecutionException ex) {
+		if (!this.started || this.failure == null) {
+			return false;
+		}
+		this.failure.tryEmitError(ex);
+		return true;
+	}
+
+	/**
+	 * Errors when a later task of the call was refused or abandoned; completes with the call.
+	 * @param <T> the element type of the call
+	 * @return the failure signal
+	 */
+	<T> Mono<T> failures() {
+		return (this.failure != null) ? this.failure.asMono().then(Mono.empty()) : Mono.never();
 	}
 
 	/**
@@ -71,10 +111,14 @@ final class OffloadCall implements PoolTaskDecorator {
 		if (this.abandoned) {
 			return error.apply(BlockingPoolSaturatedException.shutDown(this.pool.name()));
 		}
+		if (this.cancelled) {
+			return error.apply(new CancelledCallException(new IllegalStateException("cancelled before it started")));
+		}
 		try {
 			P result = invocation.call();
 			if (result == null) {
-				return error.apply(new NullPointerException("@Blocking method returned null instead of a publisher"));
+				return error.apply(new NullPointerException(
+						"@Blocking method " + this.call + " returned null instead of a Mono, Flux or future"));
 			}
 			return result;
 		}
@@ -94,18 +138,19 @@ final class OffloadCall implements PoolTaskDecorator {
 	 * a Mono's value, and a second stop would record the call twice.
 	 */
 	void stopObservation() {
-		if (this.observationStopped.compareAndSet(false, true)) {
-			this.observation.stop();
-		}
+		stopObservation(null);
 	}
 
 	/**
-	 * Records the error and stops the observation, unless it is already stopped.
+	 * Records the error, if any, and stops the observation, unless it is already stopped.
 	 * @param error the call's error
 	 */
-	void stopObservation(Throwable error) {
+	void stopObservation(@Nullable Throwable error) {
 		if (this.observationStopped.compareAndSet(false, true)) {
-			this.observation.error(error);
+			if (error != null) {
+				this.observation.error(error);
+			}
+			this.observation.getContext().put(STOPPED, Boolean.TRUE);
 			this.observation.stop();
 		}
 	}

@@ -5,15 +5,17 @@ import java.lang.reflect.UndeclaredThrowableException;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
-import org.aspectj.lang.ProceedingJoinPoint;
-import org.aspectj.lang.annotation.Around;
-import org.aspectj.lang.annotation.Aspect;
-import org.aspectj.lang.reflect.MethodSignature;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 
+import org.springframework.aop.Pointcut;
+import org.springframework.aop.support.AbstractPointcutAdvisor;
 import org.springframework.aop.support.AopUtils;
+import org.springframework.aop.support.StaticMethodMatcherPointcut;
 
 import dev.bridge.Blocking;
 import dev.bridge.BlockingBridge;
@@ -22,12 +24,13 @@ import reactor.core.publisher.Mono;
 /**
  * Moves {@link Blocking} methods onto the bridge's pools: {@code Mono}/{@code Flux} methods
  * are deferred to subscription and run on the pool, future-returning methods run on the pool,
- * and plain methods are guarded on event loops.
+ * and plain methods are guarded on event loops. Applied by Spring's auto-proxying as an
+ * advisor whose pointcut is {@link BlockingMethod#findAnnotation}, the same rule start-up
+ * validation checks, so what is validated is exactly what is moved.
  */
-@Aspect
-public class BlockingAspect {
+public class BlockingAspect implements MethodInterceptor {
 
-	/** Marks a cached method that turned out not to be {@code @Blocking} (inherited type-level match). */
+	/** Marks a cached method that turned out not to be {@code @Blocking}. */
 	private static final BlockingMethod NOT_BLOCKING = new BlockingMethod("", "", null, BlockingMethod.Kind.PLAIN);
 
 	private final BlockingBridge bridge;
@@ -41,26 +44,65 @@ public class BlockingAspect {
 		this.guard = guard;
 	}
 
-	@Around("@annotation(dev.bridge.Blocking) || @within(dev.bridge.Blocking)")
-	public Object offload(ProceedingJoinPoint joinPoint) throws Throwable {
-		BlockingMethod method = describe(joinPoint);
+	/**
+	 * The advisor that applies the aspect to every {@code @Blocking} method of every bean.
+	 * The aspect is looked up on first use: advisors are created while bean post-processors
+	 * are still being set up, and creating the bridge (and its observation registry) that
+	 * early would leave them unprocessed.
+	 * @param aspect supplies the aspect
+	 * @return the advisor
+	 */
+	public static AbstractPointcutAdvisor advisor(Supplier<BlockingAspect> aspect) {
+		MethodInterceptor advice = (invocation) -> aspect.get().invoke(invocation);
+		return new AbstractPointcutAdvisor() {
+
+			private static final long serialVersionUID = 1L;
+
+			private final Pointcut pointcut = new StaticMethodMatcherPointcut() {
+
+				@Override
+				public boolean matches(Method method, Class<?> targetClass) {
+					return BlockingMethod.findAnnotation(AopUtils.getMostSpecificMethod(method, targetClass),
+							targetClass) != null;
+				}
+
+			};
+
+			@Override
+			public Pointcut getPointcut() {
+				return this.pointcut;
+			}
+
+			@Override
+			public org.aopalliance.aop.Advice getAdvice() {
+				return advice;
+			}
+
+		};
+	}
+
+	@Override
+	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+		Object target = invocation.getThis();
+		Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target) : invocation.getMethod().getDeclaringClass();
+		BlockingMethod method = describe(invocation.getMethod(), targetClass);
 		if (method == null) {
-			return joinPoint.proceed();
+			return invocation.proceed();
 		}
 		return switch (method.kind()) {
 			case MONO -> this.bridge.mono(method.pool(), method.name(), method.timeout(),
-					() -> (Mono<?>) proceed(joinPoint));
+					() -> (Mono<?>) proceed(invocation));
 			case FLUX -> this.bridge.flux(method.pool(), method.name(), method.timeout(),
-					() -> (Publisher<?>) proceed(joinPoint));
+					() -> (Publisher<?>) proceed(invocation));
 			case FUTURE -> this.bridge
-				.mono(method.pool(), method.name(), method.timeout(), () -> fromStage(proceed(joinPoint)))
+				.mono(method.pool(), method.name(), method.timeout(), () -> fromStage(proceed(invocation)))
 				.toFuture();
 			case PLAIN -> {
 				if (WebFluxDispatch.take()) {
-					yield this.bridge.observe(method.pool(), method.name(), () -> proceed(joinPoint));
+					yield this.bridge.observe(method.pool(), method.name(), () -> proceed(invocation));
 				}
 				this.guard.check(method);
-				yield joinPoint.proceed();
+				yield invocation.proceed();
 			}
 		};
 	}
@@ -69,9 +111,9 @@ public class BlockingAspect {
 	 * Proceeds where only {@code Exception} may be thrown; errors pass unchanged, and a bare
 	 * {@code Throwable} (not possible from Java code) is wrapped.
 	 */
-	private static Object proceed(ProceedingJoinPoint joinPoint) throws Exception {
+	private static @Nullable Object proceed(MethodInvocation invocation) throws Exception {
 		try {
-			return joinPoint.proceed();
+			return invocation.proceed();
 		}
 		catch (Exception | Error ex) {
 			throw ex;
@@ -81,7 +123,7 @@ public class BlockingAspect {
 		}
 	}
 
-	private static Mono<Object> fromStage(Object result) {
+	private static Mono<Object> fromStage(@Nullable Object result) {
 		return (result != null) ? Mono.fromCompletionStage(asStage(result)) : Mono.empty();
 	}
 
@@ -90,9 +132,7 @@ public class BlockingAspect {
 		return (CompletionStage<Object>) result;
 	}
 
-	private @Nullable BlockingMethod describe(ProceedingJoinPoint joinPoint) {
-		Method method = ((MethodSignature) joinPoint.getSignature()).getMethod();
-		Class<?> targetClass = AopUtils.getTargetClass(joinPoint.getTarget());
+	private @Nullable BlockingMethod describe(Method method, Class<?> targetClass) {
 		BlockingMethod resolved = this.methods.computeIfAbsent(new MethodKey(method, targetClass), (key) -> {
 			Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
 			Blocking annotation = BlockingMethod.findAnnotation(specific, targetClass);

@@ -10,6 +10,9 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.MergedAnnotations;
+import org.springframework.core.annotation.MergedAnnotations.SearchStrategy;
+import org.springframework.util.ReflectionUtils;
 
 import dev.bridge.Blocking;
 import dev.bridge.BlockingBridge;
@@ -48,20 +51,48 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 	}
 
 	/**
-	 * The {@link Blocking} annotation in force for a method: its own, else its class's.
+	 * The {@link Blocking} annotation in force for a method of a bean class: the method's own
+	 * (found on the method, the methods it overrides and interface methods it implements),
+	 * else the one on the nearest annotated class of the bean's hierarchy, which covers the
+	 * public instance methods declared in that class and its subclasses, but not those
+	 * inherited from unannotated superclasses nor {@code toString}/{@code equals}/
+	 * {@code hashCode}. The aspect's pointcut, start-up validation and WebFlux's
+	 * controller predicate all use this one rule.
 	 * @param method the method
 	 * @param targetClass the bean class
 	 * @return the annotation, or {@code null}
 	 */
-	static @Nullable Blocking findAnnotation(Method method, Class<?> targetClass) {
+	public static @Nullable Blocking findAnnotation(Method method, Class<?> targetClass) {
 		Blocking own = AnnotatedElementUtils.findMergedAnnotation(method, Blocking.class);
 		if (own != null) {
 			return own;
 		}
-		if (!Modifier.isPublic(method.getModifiers()) || method.getDeclaringClass() == Object.class) {
+		int modifiers = method.getModifiers();
+		if (!Modifier.isPublic(modifiers) || Modifier.isStatic(modifiers) || method.getDeclaringClass() == Object.class
+				|| ReflectionUtils.isToStringMethod(method) || ReflectionUtils.isEqualsMethod(method)
+				|| ReflectionUtils.isHashCodeMethod(method)) {
 			return null;
 		}
-		return AnnotatedElementUtils.findMergedAnnotation(targetClass, Blocking.class);
+		Class<?> annotatedClass = annotatedClass(targetClass);
+		if (annotatedClass == null || !annotatedClass.isAssignableFrom(method.getDeclaringClass())) {
+			return null;
+		}
+		return AnnotatedElementUtils.findMergedAnnotation(annotatedClass, Blocking.class);
+	}
+
+	/**
+	 * The nearest class of the hierarchy that carries {@link Blocking} itself (directly or as
+	 * a meta-annotation).
+	 * @param type the bean class
+	 * @return the class, or {@code null}
+	 */
+	static @Nullable Class<?> annotatedClass(Class<?> type) {
+		for (Class<?> current = type; current != null && current != Object.class; current = current.getSuperclass()) {
+			if (MergedAnnotations.from(current, SearchStrategy.DIRECT).isPresent(Blocking.class)) {
+				return current;
+			}
+		}
+		return null;
 	}
 
 	/**

@@ -48,20 +48,20 @@ public class BlockingMethodValidator implements BeanPostProcessor, Ordered {
 	 * @throws InvalidBlockingMethodException for the first problem found
 	 */
 	public void validate(Class<?> type) {
-		boolean typeLevel = AnnotatedElementUtils.hasAnnotation(type, Blocking.class);
-		if (typeLevel) {
+		if (BlockingMethod.annotatedClass(type) != null) {
 			checkProxyable(type, type.getName());
 		}
-		ReflectionUtils.doWithMethods(type, (method) -> validate(type, method, typeLevel),
+		ReflectionUtils.doWithMethods(type, (method) -> validate(type, method),
 				(method) -> method.getDeclaringClass() != Object.class && !method.isBridge() && !method.isSynthetic());
 	}
 
-	private void validate(Class<?> type, Method method, boolean typeLevel) {
+	private void validate(Class<?> type, Method method) {
 		boolean own = AnnotatedElementUtils.hasAnnotation(method, Blocking.class);
-		int modifiers = method.getModifiers();
-		if (!own && !(typeLevel && Modifier.isPublic(modifiers) && !Modifier.isStatic(modifiers))) {
+		Blocking annotation = BlockingMethod.findAnnotation(method, type);
+		if (!own && annotation == null) {
 			return;
 		}
+		int modifiers = method.getModifiers();
 		String display = BlockingMethod.describe(type, method);
 		checkProxyable(type, display);
 		if (Modifier.isPrivate(modifiers)) {
@@ -79,7 +79,6 @@ public class BlockingMethodValidator implements BeanPostProcessor, Ordered {
 					"is on a final method, which a Spring proxy cannot override",
 					"remove 'final' from the method (Kotlin: mark it 'open' or use the all-open Spring plugin)");
 		}
-		Blocking annotation = BlockingMethod.findAnnotation(method, type);
 		if (annotation != null) {
 			BlockingMethod.resolve(method, type, annotation, this.bridge.getObject());
 		}

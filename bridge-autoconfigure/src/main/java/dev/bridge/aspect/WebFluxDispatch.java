@@ -1,45 +1,87 @@
 package dev.bridge.aspect;
 
+import java.util.concurrent.RejectedExecutionException;
+
+import org.jspecify.annotations.Nullable;
+
 /**
- * Marks a task that WebFlux's blocking-execution hook runs on a bridge pool, so that the
- * aspect records the {@code @Blocking} handler it reaches as an offloaded call. Free of
- * AspectJ types, so the WebFlux integration can use it without the aspect on the class path.
+ * Marks a task that WebFlux's blocking-execution hook hands to a bridge pool, so that the
+ * {@code @Blocking} handler it reaches is recorded as an offloaded call, or, when the pool
+ * refused the task, fails with the refusal instead of running. Free of AspectJ types, so the
+ * WebFlux integration can use it without the aspect on the class path.
  */
 public final class WebFluxDispatch {
 
-	private static final ThreadLocal<Boolean> DISPATCHED = new ThreadLocal<>();
+	private static final ThreadLocal<Object> STATE = new ThreadLocal<>();
 
 	private WebFluxDispatch() {
 	}
 
 	/**
-	 * Wraps a task so that the first {@code @Blocking} method it reaches knows it was
-	 * dispatched by WebFlux.
+	 * Wraps a task so that the first {@code @Blocking} method it reaches knows WebFlux
+	 * dispatched it to a pool.
 	 * @param task the task
 	 * @return the marked task
 	 */
 	public static Runnable mark(Runnable task) {
+		return with(task, Boolean.TRUE);
+	}
+
+	/**
+	 * Wraps a task the pool refused, to run where it was submitted: the first
+	 * {@code @Blocking} method it reaches throws the refusal before its body runs, so WebFlux
+	 * answers it as an error of the request. Throwing from the executor instead would make
+	 * Reactor print a stack trace on the event loop for every refusal.
+	 * @param task the task
+	 * @param refusal the pool's refusal
+	 * @return the task to run in place
+	 */
+	public static Runnable refused(Runnable task, RejectedExecutionException refusal) {
+		return with(task, refusal);
+	}
+
+	private static Runnable with(Runnable task, Object state) {
 		return () -> {
-			DISPATCHED.set(Boolean.TRUE);
+			Object previous = STATE.get();
+			STATE.set(state);
 			try {
 				task.run();
 			}
 			finally {
-				DISPATCHED.remove();
+				if (previous != null) {
+					STATE.set(previous);
+				}
+				else {
+					STATE.remove();
+				}
 			}
 		};
 	}
 
 	/**
-	 * Whether the current call is the one WebFlux dispatched; true only once per task.
-	 * @return {@code true} for the dispatched handler
+	 * Takes the mark of the current task; only the first {@code @Blocking} method reached
+	 * gets it.
+	 * @return whether the call was dispatched by WebFlux
+	 * @throws RejectedExecutionException if the pool refused the task
 	 */
 	static boolean take() {
-		if (DISPATCHED.get() == null) {
+		Object state = STATE.get();
+		if (state == null) {
 			return false;
 		}
-		DISPATCHED.remove();
+		STATE.remove();
+		if (state instanceof RejectedExecutionException refusal) {
+			throw refusal;
+		}
 		return true;
+	}
+
+	/**
+	 * Whether a mark is waiting to be taken on this thread (for tests and diagnostics).
+	 * @return the pending state, or {@code null}
+	 */
+	static @Nullable Object pending() {
+		return STATE.get();
 	}
 
 }

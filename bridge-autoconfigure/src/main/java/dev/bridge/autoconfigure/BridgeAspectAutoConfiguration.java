@@ -2,6 +2,7 @@ package dev.bridge.autoconfigure;
 
 import org.aspectj.weaver.Advice;
 
+import org.springframework.aop.Advisor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -39,6 +40,12 @@ public final class BridgeAspectAutoConfiguration {
 	@ConditionalOnMissingBean
 	BlockingAspect blockingAspect(BlockingBridge bridge, EventLoopGuard guard) {
 		return new BlockingAspect(bridge, guard);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(name = "blockingAdvisor")
+	static Advisor blockingAdvisor(ObjectProvider<BlockingAspect> blockingAspect) {
+		return BlockingAspect.advisor(blockingAspect::getObject);
 	}
 
 	@Bean

@@ -17,6 +17,7 @@ import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 
 import dev.bridge.BlockingBridge;
+import dev.bridge.aspect.BlockingAspect;
 import dev.bridge.context.ContextCarrier;
 import dev.bridge.web.BlockingControllerMethods;
 import dev.bridge.web.BlockingWebFluxConfigurer;
@@ -27,7 +28,7 @@ import dev.bridge.web.BridgeExceptionHandler;
  * {@code @Blocking} controller methods run on the bridge pool, and Bridge's errors become
  * problem-detail responses.
  */
-@AutoConfiguration(after = BridgeAutoConfiguration.class)
+@AutoConfiguration(after = { BridgeAutoConfiguration.class, BridgeAspectAutoConfiguration.class })
 @ConditionalOnWebApplication(type = Type.REACTIVE)
 @ConditionalOnClass(WebFluxConfigurer.class)
 @ConditionalOnBean(BlockingBridge.class)
@@ -41,9 +42,9 @@ public final class BridgeWebFluxAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	BlockingWebFluxConfigurer blockingWebFluxConfigurer(BlockingBridge bridge, Environment environment,
-			ObjectProvider<ContextCarrier> contextCarrier) {
+			ObjectProvider<ContextCarrier> contextCarrier, ObjectProvider<BlockingAspect> aspect) {
 		return new BlockingWebFluxConfigurer(bridge, controllerMethods(), environment,
-				contextCarrier.getIfAvailable(ContextCarrier::global));
+				contextCarrier.getIfAvailable(ContextCarrier::global), aspect.getIfAvailable() != null);
 	}
 
 	@Bean

@@ -2,28 +2,28 @@ package dev.bridge.pool;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.bridge.BlockingPoolSaturatedException;
+import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * One bounded, named pool: a {@link ThreadPoolExecutor} whose threads are created on demand
- * up to {@code maxThreads} before anything queues (core = max, core threads time out), a
- * bounded queue, and a Reactor {@link Scheduler} view.
+ * up to {@code maxThreads} before anything queues and retire after keep-alive (see
+ * {@link PoolQueue}), a bounded queue, and a Reactor {@link Scheduler} view.
  */
 public final class BlockingPool {
 
@@ -35,7 +35,12 @@ public final class BlockingPool {
 
 	private final PoolScheduler scheduler;
 
-	private final Set<PoolTask> running = ConcurrentHashMap.newKeySet();
+	private static final ThreadLocal<BlockingPool> CURRENT = new ThreadLocal<>();
+
+	private final AtomicInteger busy = new AtomicInteger();
+
+	/** Tasks handed to the executor and not yet finished or dropped; see {@link PoolQueue}. */
+	private final AtomicInteger submitted = new AtomicInteger();
 
 	private final LongAdder rejected = new LongAdder();
 
@@ -51,17 +56,23 @@ public final class BlockingPool {
 		this.settings = settings;
 		PoolThreadFactory threadFactory = settings.virtualThreads() ? PoolThreadFactory.virtual(settings.name())
 				: PoolThreadFactory.platform(settings.name());
-		BlockingQueue<Runnable> queue = (settings.queueCapacity() > 0)
-				? new LinkedBlockingQueue<>(settings.queueCapacity()) : new SynchronousQueue<>();
-		this.executor = new ThreadPoolExecutor(settings.maxThreads(), settings.maxThreads(),
-				settings.keepAlive().toNanos(), TimeUnit.NANOSECONDS, queue, threadFactory, this::reject);
-		this.executor.allowCoreThreadTimeOut(true);
+		PoolQueue poolQueue = (settings.queueCapacity() > 0) ? new PoolQueue(settings.queueCapacity(), this.submitted::get)
+				: null;
+		BlockingQueue<Runnable> queue = (poolQueue != null) ? poolQueue : new SynchronousQueue<>();
+		this.executor = new ThreadPoolExecutor(0, settings.maxThreads(), settings.keepAlive().toNanos(),
+				TimeUnit.NANOSECONDS, queue, threadFactory, this::reject);
+		if (poolQueue != null) {
+			poolQueue.setExecutor(this.executor);
+		}
 		this.scheduler = new PoolScheduler(this, UnaryOperator.identity());
 	}
 
 	private void reject(Runnable task, ThreadPoolExecutor executor) {
-		this.rejected.increment();
-		throw (this.closed || executor.isShutdown()) ? BlockingPoolSaturatedException.shutDown(name())
+		boolean open = !this.closed && !executor.isShutdown();
+		if (open && executor.getQueue() instanceof PoolQueue queue && queue.forceOffer(task)) {
+			return;
+		}
+		throw (!open) ? BlockingPoolSaturatedException.shutDown(name())
 				: BlockingPoolSaturatedException.saturated(name(), this.settings.maxThreads(),
 						this.settings.queueCapacity());
 	}
@@ -153,21 +164,65 @@ public final class BlockingPool {
 				&& this.executor.getActiveCount() >= this.settings.maxThreads();
 	}
 
-	PoolTask execute(Runnable task, Runnable abandonAction) {
+	/**
+	 * Runs a task on this pool on behalf of an owner, such as a Reactor task from WebFlux's
+	 * blocking-execution hook: when the queue is full, queued tasks whose owner was disposed
+	 * (their caller left) are removed and counted as cancelled before the task is refused.
+	 * @param task the task
+	 * @param owner what the task runs for; {@code null} if it has no owner to check
+	 * @return the pool's handle on the task; disposing it cancels the task
+	 * @throws BlockingPoolSaturatedException if the queue is full or the pool is closed
+	 */
+	public Disposable execute(Runnable task, @Nullable Disposable owner) {
+		return execute(task, null, owner);
+	}
+
+	PoolTask execute(Runnable task, @Nullable Runnable abandonAction, @Nullable Disposable owner) {
 		if (this.closed) {
 			this.rejected.increment();
 			throw BlockingPoolSaturatedException.shutDown(name());
 		}
-		PoolTask poolTask = new PoolTask(this, task, abandonAction);
-		this.running.add(poolTask);
+		PoolTask poolTask = new PoolTask(this, task, abandonAction, owner);
+		this.submitted.incrementAndGet();
 		try {
 			this.executor.execute(poolTask);
 		}
 		catch (RejectedExecutionException ex) {
-			this.running.remove(poolTask);
+			if (!this.closed && purgeTasksOfDisposedOwners() > 0) {
+				try {
+					this.executor.execute(poolTask);
+					return poolTask;
+				}
+				catch (RejectedExecutionException retry) {
+					// still full: refused below
+				}
+			}
+			poolTask.release();
+			this.rejected.increment();
 			throw ex;
 		}
 		return poolTask;
+	}
+
+	private int purgeTasksOfDisposedOwners() {
+		int purged = 0;
+		for (Runnable queued : this.executor.getQueue().toArray(new Runnable[0])) {
+			if (queued instanceof PoolTask task && task.isOwnerDisposed() && this.executor.remove(task)
+					&& task.cancel(false)) {
+				task.release();
+				this.cancelled.increment();
+				purged++;
+			}
+		}
+		return purged;
+	}
+
+	/**
+	 * The pool whose task the calling thread is running, if any.
+	 * @return the pool, or {@code null} off pool threads
+	 */
+	public static @Nullable BlockingPool current() {
+		return CURRENT.get();
 	}
 
 	/**
@@ -194,6 +249,8 @@ public final class BlockingPool {
 	 * @return the start time, to pass to {@link #taskFinished(long)}
 	 */
 	long taskStarting(long handedOverAt) {
+		this.busy.incrementAndGet();
+		CURRENT.set(this);
 		long now = System.nanoTime();
 		for (PoolTaskListener listener : this.taskListeners) {
 			listener.taskStarting(now - handedOverAt);
@@ -202,6 +259,8 @@ public final class BlockingPool {
 	}
 
 	void taskFinished(long startedAt) {
+		CURRENT.remove();
+		this.busy.decrementAndGet();
 		if (this.taskListeners.isEmpty()) {
 			return;
 		}
@@ -215,8 +274,8 @@ public final class BlockingPool {
 		return this.executor.remove(task);
 	}
 
-	void taskDone(PoolTask task) {
-		this.running.remove(task);
+	void released() {
+		this.submitted.decrementAndGet();
 	}
 
 	void cancelled() {
@@ -225,8 +284,9 @@ public final class BlockingPool {
 
 	/**
 	 * Stops taking work, lets queued and running tasks finish for {@code awaitTermination},
-	 * then interrupts what is left. Tasks that never started are failed so that no caller
-	 * waits forever.
+	 * then interrupts what is left. Tasks of {@code spawn} and {@code @Blocking} calls that
+	 * never started fail their caller so that it does not wait forever; tasks scheduled by
+	 * hand through {@link #scheduler()} cannot be told and are dropped (and counted).
 	 * @param awaitTermination the drain period
 	 * @return how many tasks were abandoned
 	 */
@@ -243,19 +303,33 @@ public final class BlockingPool {
 		if (terminated) {
 			return 0;
 		}
-		int runningNow = this.executor.getActiveCount();
+		// Read just before the interrupts: an interrupted task may end at once.
+		int runningNow = this.busy.get();
 		List<Runnable> neverStarted = this.executor.shutdownNow();
+		int signalled = 0;
+		int dropped = 0;
 		for (Runnable runnable : neverStarted) {
 			if (runnable instanceof PoolTask task) {
-				task.abandon();
+				try {
+					if (task.abandon()) {
+						signalled++;
+					}
+					else {
+						dropped++;
+					}
+				}
+				catch (RuntimeException ex) {
+					dropped++;
+					logger.warn("Failing an abandoned task of blocking pool '" + name() + "' threw", ex);
+				}
 			}
 		}
-		int count = runningNow + neverStarted.size();
+		int count = runningNow + signalled + dropped;
 		this.abandoned.add(count);
 		logger.warn("Blocking pool '" + name() + "' abandoned " + count + " task(s) after a drain of "
-				+ awaitTermination + ": " + runningNow + " running (interrupted), " + neverStarted.size()
-				+ " queued (never started, their callers got an error); raise bridge.shutdown.await-termination "
-				+ "to let them finish");
+				+ awaitTermination + ": " + runningNow + " running (interrupted), " + (signalled + dropped)
+				+ " queued (never started: " + signalled + " caller(s) got an error, " + dropped
+				+ " hand-scheduled task(s) dropped); raise bridge.shutdown.await-termination to let them finish");
 		return count;
 	}
 

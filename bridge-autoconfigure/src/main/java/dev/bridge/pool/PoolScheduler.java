@@ -1,7 +1,10 @@
 package dev.bridge.pool;
 
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+
+import org.jspecify.annotations.Nullable;
 
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -16,9 +19,6 @@ import reactor.core.scheduler.Schedulers;
  */
 final class PoolScheduler implements Scheduler {
 
-	private static final Runnable NOTHING = () -> {
-	};
-
 	private final BlockingPool pool;
 
 	private final UnaryOperator<Runnable> decorator;
@@ -30,11 +30,11 @@ final class PoolScheduler implements Scheduler {
 
 	@Override
 	public Disposable schedule(Runnable task) {
-		return this.pool.execute(this.decorator.apply(Schedulers.onSchedule(task)), abandonActionFor(task));
+		return this.pool.execute(this.decorator.apply(Schedulers.onSchedule(task)), abandonActionFor(task), null);
 	}
 
-	private Runnable abandonActionFor(Runnable task) {
-		return (this.decorator instanceof PoolTaskDecorator aware) ? aware.abandonAction(task) : NOTHING;
+	private @Nullable Runnable abandonActionFor(Runnable task) {
+		return (this.decorator instanceof PoolTaskDecorator aware) ? aware.abandonAction(task) : null;
 	}
 
 	@Override
@@ -80,24 +80,33 @@ final class PoolScheduler implements Scheduler {
 			if (this.tasks.isDisposed()) {
 				throw Exceptions.failWithRejected();
 			}
-			PoolTask[] holder = new PoolTask[1];
+			Disposable.Swap slot = Disposables.swap();
+			// Tracked before it is queued, so a fast task cannot finish before it is tracked.
+			if (!this.tasks.add(slot)) {
+				throw Exceptions.failWithRejected();
+			}
 			Runnable tracked = () -> {
 				try {
 					task.run();
 				}
 				finally {
-					PoolTask self = holder[0];
-					if (self != null) {
-						this.tasks.remove(self);
-					}
+					this.tasks.remove(slot);
 				}
 			};
-			PoolTask poolTask = PoolScheduler.this.pool.execute(
-					PoolScheduler.this.decorator.apply(Schedulers.onSchedule(tracked)), abandonActionFor(task));
-			holder[0] = poolTask;
-			if (!poolTask.isDone()) {
-				this.tasks.add(poolTask);
+			PoolTask poolTask;
+			try {
+				poolTask = PoolScheduler.this.pool.execute(
+						PoolScheduler.this.decorator.apply(Schedulers.onSchedule(tracked)), abandonActionFor(task),
+						null);
 			}
+			catch (RejectedExecutionException ex) {
+				this.tasks.remove(slot);
+				if (PoolScheduler.this.decorator instanceof PoolTaskDecorator aware && aware.absorbRejection(ex)) {
+					return Disposables.disposed();
+				}
+				throw ex;
+			}
+			slot.update(poolTask);
 			return poolTask;
 		}
 

@@ -1,6 +1,9 @@
 package dev.bridge.pool;
 
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.jspecify.annotations.Nullable;
 
 import reactor.core.Disposable;
 
@@ -14,17 +17,26 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 
 	private final BlockingPool pool;
 
-	private final Runnable abandonAction;
+	private final @Nullable Runnable abandonAction;
+
+	private final @Nullable Disposable owner;
 
 	/** When the task was handed to the pool: the start of its queue wait. */
 	private final long handedOverAt = System.nanoTime();
 
 	private volatile Thread runner;
 
-	PoolTask(BlockingPool pool, Runnable task, Runnable abandonAction) {
+	private final AtomicBoolean released = new AtomicBoolean();
+
+	PoolTask(BlockingPool pool, Runnable task, @Nullable Runnable abandonAction, @Nullable Disposable owner) {
 		super(task, null);
 		this.pool = pool;
 		this.abandonAction = abandonAction;
+		this.owner = owner;
+	}
+
+	boolean isOwnerDisposed() {
+		return this.owner != null && this.owner.isDisposed();
 	}
 
 	@Override
@@ -32,6 +44,7 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 		if (isDone()) {
 			// Cancelled while a worker was already taking it off the queue: it will not run,
 			// so it has neither a wait nor a run time.
+			release();
 			return;
 		}
 		this.runner = Thread.currentThread();
@@ -42,12 +55,18 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 		finally {
 			this.runner = null;
 			this.pool.taskFinished(startedAt);
+			release();
 		}
 	}
 
-	@Override
-	protected void done() {
-		this.pool.taskDone(this);
+	/**
+	 * Tells the pool, once, that this task no longer holds a place (it finished, or left the
+	 * queue without running).
+	 */
+	void release() {
+		if (this.released.compareAndSet(false, true)) {
+			this.pool.released();
+		}
 	}
 
 	@Override
@@ -56,6 +75,7 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 			return;
 		}
 		if (this.pool.removeQueued(this)) {
+			release();
 			if (cancel(false)) {
 				this.pool.cancelled();
 			}
@@ -73,12 +93,16 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 
 	/**
 	 * Called for a task still queued when the pool is shut down for good: lets the caller
-	 * see an error instead of waiting forever.
+	 * see an error instead of waiting forever, where the task knows how.
+	 * @return whether the caller was told
 	 */
-	void abandon() {
-		if (cancel(false)) {
+	boolean abandon() {
+		release();
+		if (cancel(false) && this.abandonAction != null) {
 			this.abandonAction.run();
+			return true;
 		}
+		return false;
 	}
 
 }

@@ -1,22 +1,37 @@
 package dev.bridge.pool;
 
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Wraps each task of a pool before it is queued (to restore a caller's context, for
- * example), and says what to do for a task that is abandoned at shutdown before it started.
+ * example), and says what to do for a task the pool refuses, or abandons at shutdown before
+ * it started.
  */
 public interface PoolTaskDecorator extends UnaryOperator<Runnable> {
 
 	/**
-	 * What to run, on the thread closing the pool, for a task that never started. The
-	 * default does nothing.
+	 * What to run, on the thread closing the pool, for a task that never started, so that
+	 * its caller is told. The default has nothing to run.
 	 * @param task the undecorated task
-	 * @return the action
+	 * @return the action, or {@code null} if the caller cannot be told
 	 */
-	default Runnable abandonAction(Runnable task) {
-		return () -> {
-		};
+	default @Nullable Runnable abandonAction(Runnable task) {
+		return null;
+	}
+
+	/**
+	 * Offered a refusal of a task scheduled through a scheduler worker, before it is thrown
+	 * at whoever scheduled it. A decorator that can report the failure to the caller itself
+	 * (for example a stream's later request hop, where Reactor would throw it at the
+	 * requester) returns {@code true}.
+	 * @param ex the refusal
+	 * @return whether the refusal was reported and must not be thrown
+	 */
+	default boolean absorbRejection(RejectedExecutionException ex) {
+		return false;
 	}
 
 }

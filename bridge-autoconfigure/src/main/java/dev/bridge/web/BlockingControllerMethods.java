@@ -2,6 +2,8 @@ package dev.bridge.web;
 
 import java.lang.reflect.Method;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
@@ -49,9 +51,8 @@ public final class BlockingControllerMethods {
 				&& findAnnotation(method, type) != null;
 	}
 
-	private static Blocking findAnnotation(Method method, Class<?> type) {
-		Blocking own = AnnotatedElementUtils.findMergedAnnotation(method, Blocking.class);
-		return (own != null) ? own : AnnotatedElementUtils.findMergedAnnotation(type, Blocking.class);
+	private static @Nullable Blocking findAnnotation(Method method, Class<?> type) {
+		return BlockingMethod.findAnnotation(ClassUtils.getMostSpecificMethod(method, type), type);
 	}
 
 	/**

@@ -37,12 +37,24 @@ public class BlockingWebFluxConfigurer implements WebFluxConfigurer, Ordered {
 
 	private final ContextCarrier contextCarrier;
 
+	private final boolean aspectPresent;
+
+	/**
+	 * Creates the configurer.
+	 * @param bridge the bridge
+	 * @param methods which handlers run on the pool
+	 * @param environment to tell whether Boot runs handlers on virtual threads
+	 * @param contextCarrier carries the submitting thread's context onto the pool
+	 * @param aspectPresent whether the {@code @Blocking} aspect proxies the handlers, so a
+	 * refused handler can fail in place instead of being thrown at WebFlux
+	 */
 	public BlockingWebFluxConfigurer(BlockingBridge bridge, BlockingControllerMethods methods,
-			Environment environment, ContextCarrier contextCarrier) {
+			Environment environment, ContextCarrier contextCarrier, boolean aspectPresent) {
 		this.bridge = bridge;
 		this.methods = methods;
 		this.environment = environment;
 		this.contextCarrier = contextCarrier;
+		this.aspectPresent = aspectPresent;
 	}
 
 	@Override
@@ -66,7 +78,7 @@ public class BlockingWebFluxConfigurer implements WebFluxConfigurer, Ordered {
 	 * @return the executor
 	 */
 	public AsyncTaskExecutor executor() {
-		return new PoolTaskExecutor(this.bridge.pool(this.methods.pool()), this.contextCarrier);
+		return new PoolTaskExecutor(this.bridge.pool(this.methods.pool()), this.contextCarrier, this.aspectPresent);
 	}
 
 	/**

@@ -1,5 +1,7 @@
 package dev.bridge.web;
 
+import java.util.concurrent.RejectedExecutionException;
+
 import io.micrometer.context.ContextSnapshot;
 
 import org.springframework.core.task.AsyncTaskExecutor;
@@ -7,11 +9,19 @@ import org.springframework.core.task.AsyncTaskExecutor;
 import dev.bridge.aspect.WebFluxDispatch;
 import dev.bridge.context.ContextCarrier;
 import dev.bridge.pool.BlockingPool;
+import reactor.core.Disposable;
 
 /**
  * A bridge pool as a Spring {@link AsyncTaskExecutor}, for WebFlux's blocking-execution
  * hook. Each task runs with the context of the thread that submitted it. Not registered as a
  * bean: an {@code Executor} bean would make Boot back off its own task executor.
+ * <p>
+ * WebFlux hands a request to the executor twice (once to subscribe, once to invoke the
+ * handler); the second hand-off happens on the pool already and runs in place, so a request
+ * takes one pool slot, not two. A queued task whose request was cancelled is purged when the
+ * queue is full. A refused task runs in place, where the {@code @Blocking} handler it reaches
+ * fails with the refusal (503) before its body runs; without the aspect, the refusal is
+ * thrown to WebFlux.
  */
 final class PoolTaskExecutor implements AsyncTaskExecutor {
 
@@ -19,20 +29,35 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 
 	private final ContextCarrier contextCarrier;
 
-	PoolTaskExecutor(BlockingPool pool, ContextCarrier contextCarrier) {
+	private final boolean aspectPresent;
+
+	PoolTaskExecutor(BlockingPool pool, ContextCarrier contextCarrier, boolean aspectPresent) {
 		this.pool = pool;
 		this.contextCarrier = contextCarrier;
+		this.aspectPresent = aspectPresent;
 	}
 
 	@Override
 	public void execute(Runnable task) {
+		if (BlockingPool.current() == this.pool) {
+			task.run();
+			return;
+		}
 		ContextSnapshot snapshot = this.contextCarrier.captureThread();
 		Runnable dispatched = WebFluxDispatch.mark(task);
-		this.pool.scheduler().schedule(() -> {
-			try (ContextSnapshot.Scope scope = snapshot.setThreadLocals()) {
-				dispatched.run();
+		try {
+			this.pool.execute(() -> {
+				try (ContextSnapshot.Scope scope = snapshot.setThreadLocals()) {
+					dispatched.run();
+				}
+			}, (task instanceof Disposable owner) ? owner : null);
+		}
+		catch (RejectedExecutionException ex) {
+			if (!this.aspectPresent) {
+				throw ex;
 			}
-		});
+			WebFluxDispatch.refused(task, ex).run();
+		}
 	}
 
 	@Override
