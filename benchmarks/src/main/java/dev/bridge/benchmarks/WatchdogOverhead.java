@@ -1,6 +1,7 @@
 package dev.bridge.benchmarks;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,10 +25,12 @@ public final class WatchdogOverhead {
 
 	public static void main(String[] args) throws InterruptedException {
 		BenchSettings settings = BenchSettings.fromSystemProperties();
-		// A first, discarded round: the server and client code share this JVM's JIT, and the
-		// configuration measured first would otherwise pay for compiling it.
-		System.out.println("discarded warm-up round:");
+		// Discarded rounds, one per configuration: the servers and the clients share this JVM's
+		// JIT, and the rounds measured first would otherwise pay for compiling them (measured:
+		// the first round after a single discarded one ran at half the speed of the others).
+		System.out.println("discarded warm-up rounds:");
 		run(false, settings);
+		run(true, settings);
 		List<Round> rounds = new ArrayList<>();
 		for (int round = 0; round < settings.rounds(); round++) {
 			boolean first = round % 2 == 1;
@@ -57,37 +60,39 @@ public final class WatchdogOverhead {
 
 	private static void publish(BenchSettings settings, List<Round> rounds) {
 		ResultTable table = new ResultTable("watchdog", "monitor bean", "rounds", "req/s per round",
-				"mean req/s", "mean p50 ms", "mean p99 ms", "errors");
+				"median req/s", "median p50 ms", "median p99 ms", "errors");
 		double[] means = new double[2];
+		double[] spreads = new double[2];
 		boolean anyMonitor = false;
 		for (boolean enabled : new boolean[] { false, true }) {
 			List<Round> mine = rounds.stream().filter((round) -> round.enabled() == enabled).toList();
 			StringBuilder perRound = new StringBuilder();
-			double rate = 0;
-			double p50 = 0;
-			double p99 = 0;
 			long errors = 0;
 			boolean monitor = false;
 			for (Round round : mine) {
-				double roundRate = round.summary().perSecond(round.seconds());
-				perRound.append((perRound.length() > 0) ? " / " : "").append(ResultTable.decimal(roundRate));
-				rate += roundRate / mine.size();
-				p50 += round.summary().p50Nanos() / 1e6 / mine.size();
-				p99 += round.summary().p99Nanos() / 1e6 / mine.size();
+				perRound.append((perRound.length() > 0) ? " / " : "").append(ResultTable.decimal(round.rate()));
 				errors += round.summary().errors();
 				monitor |= round.monitor();
 			}
+			// Medians: one round disturbed by something else on the machine must not decide.
+			double rate = median(mine.stream().mapToDouble(Round::rate).toArray());
+			double p50 = median(mine.stream().mapToDouble((round) -> round.summary().p50Nanos() / 1e6).toArray());
+			double p99 = median(mine.stream().mapToDouble((round) -> round.summary().p99Nanos() / 1e6).toArray());
 			anyMonitor |= monitor;
 			means[enabled ? 1 : 0] = rate;
+			double[] rates = mine.stream().mapToDouble(Round::rate).sorted().toArray();
+			spreads[enabled ? 1 : 0] = 100 * (rates[rates.length - 1] - rates[0]) / 2 / rate;
 			table.row(enabled ? "on" : "off", monitor ? "yes" : "no", mine.size(), perRound.toString(), rate, p50, p99,
 					errors);
 		}
 		double overhead = 100 * (means[0] - means[1]) / means[0];
 		table.note(String.format(Locale.ROOT,
-				"Overhead (off - on) / off: %.1f %% of /api/ping throughput. %d closed-loop clients, %d s warm-up and "
-						+ "%d s measured per round, configurations alternated after one discarded round. Differences within a few %% are "
-						+ "run-to-run noise on this machine.",
-				overhead, settings.clients(), settings.warmupSeconds(), settings.phaseSeconds()));
+				"Overhead (off - on) / off, on median throughput: %.1f %% of /api/ping throughput. Round-to-round "
+						+ "spread of one configuration, (max - min) / 2 / median: off +/-%.1f %%, on +/-%.1f %%; a "
+						+ "difference smaller than that is noise. %d closed-loop clients, %d s warm-up and %d s "
+						+ "measured per round, configurations alternated after two discarded rounds.",
+				overhead, spreads[0], spreads[1], settings.clients(), settings.warmupSeconds(),
+				settings.phaseSeconds()));
 		if (!anyMonitor) {
 			table.note("No EventLoopMonitor bean in this build: the property binds but no watchdog runs, so both "
 					+ "configurations execute the same code and the difference is noise. Re-run once the "
@@ -98,7 +103,18 @@ public final class WatchdogOverhead {
 						+ "\n");
 	}
 
+	private static double median(double[] values) {
+		double[] sorted = values.clone();
+		Arrays.sort(sorted);
+		int middle = sorted.length / 2;
+		return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+	}
+
 	private record Round(boolean enabled, boolean monitor, LatencyRecorder.Summary summary, double seconds) {
+
+		double rate() {
+			return this.summary.perSecond(this.seconds);
+		}
 
 	}
 

@@ -7,6 +7,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -17,13 +18,16 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.bridge.BlockingBridge;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Cost of one offloaded call, waited for from the benchmark thread: a {@code @Blocking}
- * {@code Mono} method through a real Spring proxy, against the same hop written by hand with
- * {@code Mono.fromCallable(..).subscribeOn(..)}, and against a direct call.
+ * Cost of an offloaded call: a {@code @Blocking} {@code Mono} method through a real Spring
+ * proxy, against the same hop written by hand with {@code Mono.fromCallable(..).subscribeOn(..)},
+ * and against a direct call. Measured two ways: one call at a time, waited for from the
+ * benchmark thread (a round trip, dominated by waking threads), and {@value #BULK} calls in
+ * flight at once (the CPU cost per call, with few threads parking).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -32,6 +36,11 @@ import reactor.core.scheduler.Schedulers;
 @Measurement(iterations = 10, time = 1)
 @Fork(1)
 public class BlockingCallBenchmark {
+
+	/**
+	 * Calls per operation in the bulk benchmarks.
+	 */
+	public static final int BULK = 1000;
 
 	private ConfigurableApplicationContext plain;
 
@@ -85,6 +94,30 @@ public class BlockingCallBenchmark {
 	@Benchmark
 	public Integer blockingAspectObserved() {
 		return this.observedWork.computeBlocking(this.input++).block();
+	}
+
+	@Benchmark
+	@OperationsPerInvocation(BULK)
+	public Integer handWrittenBoundedElasticBulk() {
+		return Flux.range(this.input++, BULK)
+			.flatMap((x) -> Mono.fromCallable(() -> this.work.compute(x)).subscribeOn(Schedulers.boundedElastic()))
+			.reduce(0, Integer::sum)
+			.block();
+	}
+
+	@Benchmark
+	@OperationsPerInvocation(BULK)
+	public Integer handWrittenBridgeSchedulerBulk() {
+		return Flux.range(this.input++, BULK)
+			.flatMap((x) -> Mono.fromCallable(() -> this.work.compute(x)).subscribeOn(this.bridge.scheduler("default")))
+			.reduce(0, Integer::sum)
+			.block();
+	}
+
+	@Benchmark
+	@OperationsPerInvocation(BULK)
+	public Integer blockingAspectBulk() {
+		return Flux.range(this.input++, BULK).flatMap(this.work::computeBlocking).reduce(0, Integer::sum).block();
 	}
 
 	@Benchmark
