@@ -23,15 +23,7 @@ import reactor.core.publisher.Mono;
 @Service
 public class LegacyProfileFormatter {
 
-	private final Clock clock;
-
-	public LegacyProfileFormatter() {
-		this(Clock.systemUTC());
-	}
-
-	LegacyProfileFormatter(Clock clock) {
-		this.clock = clock;
-	}
+	private final Clock clock = Clock.systemUTC();
 
 	/**
 	 * Formats a user on the {@code default} pool.
