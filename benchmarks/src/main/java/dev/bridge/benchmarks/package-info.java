@@ -1,0 +1,8 @@
+/**
+ * Benchmark programs: the isolation load harness, the watchdog overhead run and the JMH
+ * runner. Each prints one table and writes it under {@code benchmarks/results/}.
+ */
+@NullMarked
+package dev.bridge.benchmarks;
+
+import org.jspecify.annotations.NullMarked;
