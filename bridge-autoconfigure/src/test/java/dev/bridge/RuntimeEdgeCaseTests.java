@@ -1,0 +1,165 @@
+package dev.bridge;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+
+import dev.bridge.pool.PoolSettings;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Flux;
+
+import reactor.core.publisher.SignalType;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Edge cases of the runtime: thread growth, stream hops that cannot be scheduled, and
+ * observation parents.
+ */
+class RuntimeEdgeCaseTests {
+
+	private final TestObservationRegistry observations = TestObservationRegistry.create();
+
+	private final List<CountDownLatch> gates = new CopyOnWriteArrayList<>();
+
+	private BlockingBridge bridge = BlockingBridge.builder()
+		.observationRegistry(this.observations)
+		.awaitTermination(Duration.ofMillis(200))
+		.pool(PoolSettings.defaults("one").withMaxThreads(1).withQueueCapacity(1))
+		.build();
+
+	@AfterEach
+	void close() {
+		this.gates.forEach(CountDownLatch::countDown);
+		this.bridge.close();
+	}
+
+	@Test
+	void sequentialCallsReuseAnIdleThreadInsteadOfGrowingThePool() {
+		for (int i = 0; i < 50; i++) {
+			this.bridge.spawn(() -> "x").block(Duration.ofSeconds(5));
+		}
+		assertThat(this.bridge.pool("default").threads()).isLessThanOrEqualTo(2);
+	}
+
+	@Test
+	void streamWhoseLaterRequestHopIsRefusedFailsInsteadOfHanging() throws Exception {
+		CountDownLatch gate = new CountDownLatch(1);
+		this.gates.add(gate);
+		Recorder recorder = new Recorder(1);
+		this.bridge.flux("one", "test.stream", null, () -> Flux.range(1, 10)).subscribe(recorder);
+		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.items.size() == 1);
+		// fill the pool: one running, one queued
+		this.bridge.spawn("one", () -> gate.await(10, TimeUnit.SECONDS)).subscribe();
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.bridge.pool("one").active() == 1);
+		this.bridge.spawn("one", () -> "queued").subscribe();
+		recorder.request(1);
+		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.terminal.get() != null);
+		assertThat(recorder.error.get()).isInstanceOf(BlockingPoolSaturatedException.class);
+		assertThat(this.observations).hasObservationWithNameEqualTo("bridge.blocking").that().hasBeenStopped();
+	}
+
+	@Test
+	void streamWhoseLaterRequestHopIsAbandonedAtShutdownFails() throws Exception {
+		Recorder recorder = new Recorder(1);
+		this.bridge.flux("one", "test.stream", null, () -> Flux.range(1, 10)).subscribe(recorder);
+		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.items.size() == 1);
+		CountDownLatch started = new CountDownLatch(1);
+		this.bridge.spawn("one", () -> {
+			started.countDown();
+			try {
+				new CountDownLatch(1).await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				// interrupted by the shutdown
+			}
+			return "blocker";
+		}).subscribe();
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		recorder.request(1);
+		this.bridge.close();
+		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.terminal.get() != null);
+		assertThat(recorder.error.get()).isInstanceOf(BlockingPoolSaturatedException.class)
+			.hasMessageContaining("is shut down");
+	}
+
+	@Test
+	void consecutiveCallsOnAPoolThreadAreSiblingsUnderTheCallerNotAChain() {
+		List<Observation.Context> started = new CopyOnWriteArrayList<>();
+		this.observations.observationConfig().observationHandler(new ObservationHandler<>() {
+
+			@Override
+			public void onStart(Observation.Context context) {
+				started.add(context);
+			}
+
+			@Override
+			public boolean supportsContext(Observation.Context context) {
+				return true;
+			}
+
+		});
+		Observation request = Observation.start("request", this.observations);
+		try (Observation.Scope scope = request.openScope()) {
+			this.bridge.spawnBatched(Flux.range(1, 6), 2, (batch) -> batch)
+				.then(this.bridge.spawn(() -> "a").flatMap((a) -> this.bridge.spawn(() -> a + "b")))
+				.block(Duration.ofSeconds(5));
+		}
+		request.stop();
+		assertThat(started).filteredOn((context) -> context.getName().equals("bridge.blocking"))
+			.hasSize(5)
+			.allSatisfy((context) -> assertThat(context.getParentObservation()).isSameAs(request));
+	}
+
+	/**
+	 * Requests one item at a time, when told.
+	 */
+	static final class Recorder extends BaseSubscriber<Integer> {
+
+		final List<Integer> items = new CopyOnWriteArrayList<>();
+
+		final AtomicReference<SignalType> terminal = new AtomicReference<>();
+
+		final AtomicReference<Throwable> error = new AtomicReference<>();
+
+		private final long initial;
+
+		Recorder(long initial) {
+			this.initial = initial;
+		}
+
+		@Override
+		protected void hookOnSubscribe(Subscription subscription) {
+			request(this.initial);
+		}
+
+		@Override
+		protected void hookOnNext(Integer value) {
+			this.items.add(value);
+		}
+
+		@Override
+		protected void hookOnError(Throwable throwable) {
+			this.error.set(throwable);
+		}
+
+		@Override
+		protected void hookFinally(SignalType type) {
+			this.terminal.set(type);
+		}
+
+	}
+
+
+}
