@@ -50,7 +50,9 @@ class RuntimeEdgeCaseTests {
 		for (int i = 0; i < 50; i++) {
 			this.bridge.spawn(() -> "x").block(Duration.ofSeconds(5));
 		}
-		assertThat(this.bridge.pool("default").threads()).isLessThanOrEqualTo(2);
+		// A caller can get its value before its task has left the thread, so a second or third
+		// thread may start; one thread per call (50) is what must not happen.
+		assertThat(this.bridge.pool("default").threads()).isLessThan(10);
 	}
 
 	@Test

@@ -58,6 +58,20 @@ class MisuseAndContextTests extends ReliabilityTestSupport {
 	}
 
 	@Test
+	void plainControllerHandlerRunByWebFluxSeesItsRequestsMdc() {
+		List<Tuple2<String, String>> seen = Flux.range(0, 50)
+			.flatMap((i) -> client().get()
+				.uri("/mdc-plain")
+				.header(ReliabilityApp.REQUEST_ID, "plain-" + i)
+				.retrieve()
+				.bodyToMono(String.class)
+				.map((body) -> reactor.util.function.Tuples.of("plain-" + i, body)), 50)
+			.collectList()
+			.block(Duration.ofSeconds(30));
+		assertThat(seen).hasSize(50).allSatisfy((pair) -> assertThat(pair.getT2()).isEqualTo(pair.getT1()));
+	}
+
+	@Test
 	void noMdcIsLeftOnPoolThreadsAfterRequests() throws Exception {
 		Flux.range(0, 20)
 			.flatMap((i) -> client().get().uri("/mdc").header(ReliabilityApp.REQUEST_ID, "left-" + i).retrieve()

@@ -182,6 +182,12 @@ class ReliabilityApp {
 			return this.legacy.mdc();
 		}
 
+		@Blocking
+		@GetMapping("/mdc-plain")
+		public String mdcPlain() {
+			return String.valueOf(MDC.get("requestId"));
+		}
+
 		@GetMapping("/guarded")
 		Mono<String> guarded() {
 			return Mono.fromCallable(this.legacy::plain);
