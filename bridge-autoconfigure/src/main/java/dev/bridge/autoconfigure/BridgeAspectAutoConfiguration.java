@@ -11,7 +11,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Role;
 import org.springframework.context.annotation.EnableAspectJAutoProxy;
 
 import dev.bridge.Blocking;
@@ -43,6 +45,7 @@ public final class BridgeAspectAutoConfiguration {
 	}
 
 	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	@ConditionalOnMissingBean(name = "blockingAdvisor")
 	static Advisor blockingAdvisor(ObjectProvider<BlockingAspect> blockingAspect) {
 		return BlockingAspect.advisor(blockingAspect::getObject);
