@@ -199,6 +199,7 @@ public class BlockingBridge implements SmartLifecycle {
 			Mono<T> mono = Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error))
 				.onErrorResume(OffloadCall.CancelledCallException.class, (ex) -> Mono.empty())
 				.subscribeOn(target.scheduler(offload))
+				.contextWrite(offload::enrich)
 				.doOnCancel(offload::cancel);
 			if (effectiveTimeout != null) {
 				mono = mono.timeout(effectiveTimeout,
@@ -233,6 +234,7 @@ public class BlockingBridge implements SmartLifecycle {
 			Flux<T> flux = Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error))
 				.onErrorResume(OffloadCall.CancelledCallException.class, (ex) -> Flux.empty())
 				.subscribeOn(target.scheduler(offload))
+				.contextWrite(offload::enrich)
 				.doOnCancel(offload::cancel)
 				.takeUntilOther(offload.failures());
 			if (effectiveTimeout != null) {

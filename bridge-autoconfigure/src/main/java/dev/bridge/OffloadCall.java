@@ -7,12 +7,14 @@ import java.util.function.Function;
 
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.jspecify.annotations.Nullable;
 
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolTaskDecorator;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.context.Context;
 
 /**
  * State of one offloaded call for one subscription: the context to restore on the pool
@@ -68,6 +70,19 @@ final class OffloadCall implements PoolTaskDecorator {
 				task.run();
 			}
 		};
+	}
+
+	/**
+	 * The subscriber's Reactor context with the call's captured values added where it has
+	 * none, and the call's observation as the current one. With Reactor's automatic context
+	 * propagation on, Reactor itself sets thread locals from the Reactor context on the pool
+	 * thread (clearing those it does not hold), so the values must be there too.
+	 * @param context the subscriber's context
+	 * @return the context for the offloaded chain
+	 */
+	Context enrich(Context context) {
+		Context captured = this.subscription.updateContext(this.assembly.updateContext(Context.empty()));
+		return captured.putAll(context.readOnly()).put(ObservationThreadLocalAccessor.KEY, this.observation);
 	}
 
 	@Override
