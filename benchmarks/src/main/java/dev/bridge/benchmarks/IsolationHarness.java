@@ -155,7 +155,7 @@ public final class IsolationHarness {
 					ResultTable.millis(ping.p50Nanos()), ResultTable.millis(ping.p99Nanos()),
 					ResultTable.millis(ping.maxNanos()),
 					ResultTable.decimal(result.ping().answeredInWindow() / result.seconds()), ping.errors(),
-					(result.stalls() < 0) ? "n/a" : ResultTable.decimal(result.stalls()));
+					(result.stalls() < 0) ? "n/a" : Long.toString(Math.round(result.stalls())));
 		}
 		table.note(String.format(Locale.ROOT,
 				"Ping: open-loop probe at %d req/s on /api/ping, latency measured from each request's due "
