@@ -28,6 +28,33 @@ public record BenchSettings(Path results, int clients, int phaseSeconds, int war
 				positive("bench.ping-rate", 100), positive("bench.rounds", 2));
 	}
 
+	/**
+	 * Reads a percentage knob that only one program has, such as the soak's share of
+	 * disconnecting clients.
+	 * @param property the system property
+	 * @param fallback the value when the property is unset
+	 * @return the percentage, 0 to 100
+	 * @throws IllegalArgumentException naming the property whose value is not an integer
+	 * from 0 to 100
+	 */
+	public static int percent(String property, int fallback) {
+		String value = System.getProperty(property);
+		if (value == null || value.isBlank()) {
+			return fallback;
+		}
+		try {
+			int parsed = Integer.parseInt(value.trim());
+			if (parsed >= 0 && parsed <= 100) {
+				return parsed;
+			}
+		}
+		catch (NumberFormatException ex) {
+			// reported below
+		}
+		throw new IllegalArgumentException("-D" + property + " must be an integer from 0 to 100, was '" + value
+				+ "'; for example -D" + property + "=" + fallback);
+	}
+
 	private static int positive(String property, int fallback) {
 		String value = System.getProperty(property);
 		if (value == null || value.isBlank()) {

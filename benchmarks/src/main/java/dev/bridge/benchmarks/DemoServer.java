@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Measurement;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Statistic;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -72,18 +75,39 @@ public final class DemoServer implements AutoCloseable {
 	 * @return the count, or -1 when no watchdog publishes the meter
 	 */
 	public double stallCount() {
-		MeterRegistry registry = this.context.getBeanProvider(MeterRegistry.class).getIfAvailable();
-		Counter counter = (registry != null) ? registry.find("bridge.eventloop.stalls").counter() : null;
-		return (counter != null) ? counter.count() : -1;
+		return count("bridge.eventloop.stalls");
 	}
 
 	/**
-	 * Whether the application has a bean of a type.
-	 * @param type the type
-	 * @return {@code true} if at least one bean has it
+	 * The value of a counter or function counter of the application's registry, such as
+	 * {@code bridge.pool.rejected} of one pool.
+	 * @param name the meter name
+	 * @param tags tag keys and values, alternating
+	 * @return the count, or -1 when no such meter is registered
 	 */
-	public boolean hasBean(Class<?> type) {
-		return this.context.getBeanNamesForType(type).length > 0;
+	public double count(String name, String... tags) {
+		MeterRegistry registry = this.context.getBeanProvider(MeterRegistry.class).getIfAvailable();
+		Meter meter = (registry != null) ? registry.find(name).tags(tags).meter() : null;
+		if (meter == null) {
+			return -1;
+		}
+		double count = 0;
+		for (Measurement measurement : meter.measure()) {
+			if (measurement.getStatistic() == Statistic.COUNT) {
+				count += measurement.getValue();
+			}
+		}
+		return count;
+	}
+
+	/**
+	 * The application's bean of a type, when it has exactly one.
+	 * @param <T> the type
+	 * @param type the type
+	 * @return the bean, or {@code null}
+	 */
+	public <T> @Nullable T bean(Class<T> type) {
+		return this.context.getBeanProvider(type).getIfUnique();
 	}
 
 	/**

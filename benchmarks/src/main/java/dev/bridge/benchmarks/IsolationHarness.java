@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongFunction;
 
+import dev.bridge.eventloop.EventLoopWatchdog;
 import reactor.netty.resources.LoopResources;
 
 /**
@@ -46,15 +47,19 @@ public final class IsolationHarness {
 		List<PhaseResult> results = new ArrayList<>();
 		int maxThreads;
 		int imageThreads;
+		String watchdog;
 		try (DemoServer server = DemoServer.start(Map.of())) {
 			maxThreads = server.bridge().pool("default").settings().maxThreads();
 			imageThreads = server.bridge().pool("images").settings().maxThreads();
+			EventLoopWatchdog bean = server.bean(EventLoopWatchdog.class);
+			watchdog = (bean != null) ? "watchdog probe every " + bean.getInterval().toMillis() + " ms, a stall past "
+					+ bean.getThreshold().toMillis() + " ms" : "no watchdog running";
 			warmUp(server, settings);
 			for (Phase phase : phases) {
 				results.add(run(server, phase, settings));
 			}
 		}
-		publish(settings, results, maxThreads, imageThreads);
+		publish(settings, results, maxThreads, imageThreads, watchdog);
 	}
 
 	private static String legacy(long n) {
@@ -130,7 +135,7 @@ public final class IsolationHarness {
 	}
 
 	private static void publish(BenchSettings settings, List<PhaseResult> results, int maxThreads,
-			int imageThreads) {
+			int imageThreads, String watchdog) {
 		ResultTable table = new ResultTable("phase", "load (route x clients)", "load req/s", "load p99 ms",
 				"load errors", "ping p50 ms", "ping p99 ms", "ping max ms", "ping answered/s", "ping errors",
 				"stalls");
@@ -150,7 +155,7 @@ public final class IsolationHarness {
 					ResultTable.millis(ping.p50Nanos()), ResultTable.millis(ping.p99Nanos()),
 					ResultTable.millis(ping.maxNanos()),
 					ResultTable.decimal(result.ping().answeredInWindow() / result.seconds()), ping.errors(),
-					(result.stalls() < 0) ? "n/a" : ResultTable.decimal(result.stalls()));
+					(result.stalls() < 0) ? "n/a" : Long.toString(Math.round(result.stalls())));
 		}
 		table.note(String.format(Locale.ROOT,
 				"Ping: open-loop probe at %d req/s on /api/ping, latency measured from each request's due "
@@ -158,10 +163,11 @@ public final class IsolationHarness {
 						+ "Load: closed-loop clients (next request when the previous is answered); legacy delayMs=%d, "
 						+ "thumbnail size=%d. Each phase: %d s warm-up, %d s measured. Bulkhead: /api/thumbnails x%d "
 						+ "and /api/legacy x%d at once (values thumbnails / legacy). Pools: default %d threads, "
-						+ "images %d threads. Stalls: bridge.eventloop.stalls counted during the phase (n/a: no "
-						+ "watchdog meter in this build).",
+						+ "images %d threads. Stalls: bridge.eventloop.stalls episodes counted during the phase (%s; "
+						+ "n/a: no watchdog meter in this build).",
 				settings.pingRate(), LEGACY_DELAY_MS, THUMBNAIL_SIZE, settings.warmupSeconds(),
-				settings.phaseSeconds(), settings.clients(), BULKHEAD_LEGACY_CLIENTS, maxThreads, imageThreads));
+				settings.phaseSeconds(), settings.clients(), BULKHEAD_LEGACY_CLIENTS, maxThreads, imageThreads,
+				watchdog));
 		String header = "### Isolation: /api/ping under load\n\n" + ResultTable.machine() + "\n";
 		table.publish(settings.results(), "isolation", header);
 		legacyAgainstIdeal(settings, results, maxThreads).publish(settings.results(), "isolation-legacy",
