@@ -196,8 +196,7 @@ public class BlockingBridge implements SmartLifecycle {
 		Observation caller = this.observationRegistry.getCurrentObservation();
 		return Mono.deferContextual((context) -> {
 			OffloadCall offload = newCall(target, call, assembly, caller, context, false);
-			Mono<T> mono = Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error))
-				.onErrorResume(OffloadCall.CancelledCallException.class, (ex) -> Mono.empty())
+			Mono<T> mono = Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error, Mono::empty))
 				.subscribeOn(target.scheduler(offload))
 				.contextWrite(offload::enrich)
 				.doOnCancel(offload::cancel);
@@ -206,7 +205,7 @@ public class BlockingBridge implements SmartLifecycle {
 						Mono.error(() -> new BlockingTimeoutException(target.name(), call, effectiveTimeout)),
 						Schedulers.parallel());
 			}
-			return observe(mono.onErrorMap(BlockingBridge::unwrapRejection), offload);
+			return stopObservationOnTerminal(mono.onErrorMap(BlockingBridge::unwrapRejection), offload);
 		});
 	}
 
@@ -231,8 +230,7 @@ public class BlockingBridge implements SmartLifecycle {
 			OffloadCall offload = newCall(target, call, assembly, caller, context, true);
 			// Reactor throws a refused request hop at the requester instead of signalling it;
 			// the call reports such failures (and hops abandoned at shutdown) on its own channel.
-			Flux<T> flux = Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error))
-				.onErrorResume(OffloadCall.CancelledCallException.class, (ex) -> Flux.empty())
+			Flux<T> flux = Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error, Flux::empty))
 				.subscribeOn(target.scheduler(offload))
 				.contextWrite(offload::enrich)
 				.doOnCancel(offload::cancel)
@@ -246,7 +244,7 @@ public class BlockingBridge implements SmartLifecycle {
 								Schedulers.parallel()),
 						timedOut);
 			}
-			// Stopped on the terminal signal before it travels on: see observe(Mono, OffloadCall).
+			// Stopped on the terminal signal before it travels on: see stopObservationOnTerminal.
 			return flux.onErrorMap(BlockingBridge::unwrapRejection)
 				.doOnComplete(offload::stopObservation)
 				.doOnError(offload::stopObservation)
@@ -324,7 +322,7 @@ public class BlockingBridge implements SmartLifecycle {
 	 * the timer and span then cover the call, not what downstream operators do with its
 	 * result on the pool thread, and they are recorded by the time the caller has the result.
 	 */
-	private static <T> Mono<T> observe(Mono<T> mono, OffloadCall offload) {
+	private static <T> Mono<T> stopObservationOnTerminal(Mono<T> mono, OffloadCall offload) {
 		return mono.doOnSuccess((value) -> offload.stopObservation())
 			.doOnError(offload::stopObservation)
 			.doOnCancel(offload::stopObservation);

@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.observation.Observation;
@@ -119,15 +120,18 @@ final class OffloadCall implements PoolTaskDecorator {
 	}
 
 	/**
-	 * Runs the user's invocation, or reports the shutdown if the call was abandoned.
+	 * Runs the user's invocation, or reports the shutdown if the call was abandoned. A call
+	 * whose subscriber already left ends empty: nobody listens, and an error (typically the
+	 * body's InterruptedException) would only be logged by Reactor as dropped.
 	 */
-	<P> P invoke(Callable<? extends P> invocation, Function<Throwable, ? extends P> error) {
+	<P> P invoke(Callable<? extends P> invocation, Function<Throwable, ? extends P> error,
+			Supplier<? extends P> empty) {
 		this.started = true;
 		if (this.abandoned) {
 			return error.apply(BlockingPoolSaturatedException.shutDown(this.pool.name()));
 		}
 		if (this.cancelled) {
-			return error.apply(new CancelledCallException(new IllegalStateException("cancelled before it started")));
+			return empty.get();
 		}
 		try {
 			P result = invocation.call();
@@ -138,9 +142,7 @@ final class OffloadCall implements PoolTaskDecorator {
 			return result;
 		}
 		catch (Throwable ex) {
-			// After a cancel or timeout nobody listens: an interrupted body would only be logged
-			// by Reactor as a dropped error.
-			return error.apply(this.cancelled ? new CancelledCallException(ex) : ex);
+			return this.cancelled ? empty.get() : error.apply(ex);
 		}
 	}
 
@@ -168,20 +170,6 @@ final class OffloadCall implements PoolTaskDecorator {
 			this.observation.getContext().put(STOPPED, Boolean.TRUE);
 			this.observation.stop();
 		}
-	}
-
-	/**
-	 * Failure of a call whose subscriber already left; swallowed instead of reported as
-	 * dropped.
-	 */
-	static final class CancelledCallException extends RuntimeException {
-
-		private static final long serialVersionUID = 1L;
-
-		CancelledCallException(Throwable cause) {
-			super(cause.toString(), cause, false, false);
-		}
-
 	}
 
 }

@@ -2,8 +2,6 @@ package dev.bridge.aspect;
 
 import java.util.concurrent.RejectedExecutionException;
 
-import org.jspecify.annotations.Nullable;
-
 /**
  * Marks a task that WebFlux's blocking-execution hook hands to a bridge pool, so that the
  * {@code @Blocking} handler it reaches is recorded as an offloaded call, or, when the pool
@@ -74,14 +72,6 @@ public final class WebFluxDispatch {
 			throw refusal;
 		}
 		return true;
-	}
-
-	/**
-	 * Whether a mark is waiting to be taken on this thread (for tests and diagnostics).
-	 * @return the pending state, or {@code null}
-	 */
-	static @Nullable Object pending() {
-		return STATE.get();
 	}
 
 }

@@ -26,15 +26,6 @@ public final class EventLoops {
 		return Schedulers.isInNonBlockingThread() || (NETTY_PRESENT && NettyLoops.inEventLoop());
 	}
 
-	/**
-	 * Whether the given thread is an event-loop thread, judged by its type.
-	 * @param thread the thread
-	 * @return {@code true} for a {@link NonBlocking} thread
-	 */
-	public static boolean isEventLoopThread(Thread thread) {
-		return thread instanceof NonBlocking;
-	}
-
 	private static final class NettyLoops {
 
 		static boolean inEventLoop() {

@@ -144,7 +144,7 @@ public final class BlockingPool {
 	}
 
 	public int active() {
-		return this.executor.getActiveCount();
+		return this.busy.get();
 	}
 
 	public int threads() {
@@ -160,8 +160,7 @@ public final class BlockingPool {
 	 * @return whether the pool is saturated
 	 */
 	public boolean isSaturated() {
-		return this.executor.getQueue().remainingCapacity() == 0
-				&& this.executor.getActiveCount() >= this.settings.maxThreads();
+		return this.executor.getQueue().remainingCapacity() == 0 && this.busy.get() >= this.settings.maxThreads();
 	}
 
 	/**
