@@ -28,6 +28,12 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 
 	private final AtomicBoolean released = new AtomicBoolean();
 
+	/**
+	 * Whether a thread was reserved for this task, which the executor must start for it
+	 * rather than queue it; see {@link PoolQueue}.
+	 */
+	volatile boolean startsThread;
+
 	PoolTask(BlockingPool pool, Runnable task, @Nullable Runnable abandonAction, @Nullable Disposable owner) {
 		super(task, null);
 		this.pool = pool;
