@@ -416,6 +416,14 @@ public final class BlockingPool {
 		this.submitted.decrementAndGet();
 	}
 
+	/**
+	 * A refused task ran after all (a scheduler worker's task taken by the worker's running
+	 * turn): the refusal is not counted.
+	 */
+	void refusalWithdrawn() {
+		this.rejected.decrement();
+	}
+
 	void cancelled() {
 		this.cancelled.increment();
 	}

@@ -92,6 +92,17 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 		}
 	}
 
+	/**
+	 * Takes this task back out of the queue without counting a cancellation, for a worker
+	 * task cancelled (and counted) before its turn came.
+	 */
+	void withdraw() {
+		if (this.pool.removeQueued(this)) {
+			release();
+			cancel(false);
+		}
+	}
+
 	@Override
 	public boolean isDisposed() {
 		return isDone();
