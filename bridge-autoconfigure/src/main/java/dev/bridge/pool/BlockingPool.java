@@ -265,6 +265,14 @@ public final class BlockingPool {
 		return this.executor.getPoolSize();
 	}
 
+	/**
+	 * Threads the pool counts (reserved, starting, alive and not retiring), for tests that
+	 * check that no reservation is lost.
+	 */
+	int countedThreads() {
+		return this.threads.live();
+	}
+
 	public boolean isClosed() {
 		return this.closed;
 	}
@@ -494,7 +502,8 @@ public final class BlockingPool {
 	@Override
 	public String toString() {
 		return "BlockingPool[" + name() + ", threads=" + threads() + "/" + this.settings.maxThreads() + ", queued="
-				+ queued() + "/" + this.settings.queueCapacity() + "]";
+				+ queued() + "/" + this.settings.queueCapacity() + ", active=" + active() + ", tasks=" + this.submitted.get()
+				+ ", " + this.threads + "]";
 	}
 
 }
