@@ -9,6 +9,7 @@
 	// Percentiles of the probe delay over the last seconds, from the timer's histogram buckets
 	// (what Grafana's histogram_quantile does): /actuator/metrics has no buckets.
 	const DELAY_WINDOW_MS = 5000;
+	const MAX_REPORTS = 6;
 	const DELAY_HISTOGRAM = '/actuator/prometheus?includedNames=bridge_eventloop_delay_seconds';
 	const COLORS = ['#2563eb', '#c2410c', '#059669', '#7c3aed', '#db2777', '#ca8a04', '#0891b2', '#4b5563'];
 	// Frames that are never the code to blame: the JDK, the frameworks, Bridge itself.
@@ -34,7 +35,11 @@
 				scales: {
 					x: {
 						type: 'linear',
-						ticks: { maxTicksLimit: 7, callback: (value) => new Date(value).toLocaleTimeString([], { hour12: false }) },
+						ticks: {
+							stepSize: 15_000,
+							includeBounds: false,
+							callback: (value) => new Date(value).toLocaleTimeString([], { hour12: false }),
+						},
 					},
 					y: {
 						beginAtZero: true,
@@ -219,8 +224,8 @@
 			const th = document.createElement('th');
 			th.textContent = name;
 			row.appendChild(th);
-			for (const value of [pool.threads, pool.active, pool.queued, pool.completed, pool.rejected, pool.cancelled,
-				pool.config.maxThreads, pool.config.queueCapacity]) {
+			for (const value of [pool.threads + '/' + pool.config.maxThreads, pool.active,
+				pool.queued + '/' + pool.config.queueCapacity, pool.completed, pool.rejected, pool.cancelled]) {
 				cell(row, String(value), 'num');
 			}
 			return row;
@@ -233,12 +238,14 @@
 		return line.slice(head.lastIndexOf('/') + 1);
 	}
 
+	// The frame to blame: the report's own culprit when it has one, else the innermost
+	// application frame of the stack; null when no code is to blame.
 	function culprit(report) {
-		if (Array.isArray(report.culprit) && report.culprit.length > 0) {
-			return frame(report.culprit[0]);
+		if (Array.isArray(report.culprit)) {
+			return report.culprit.length > 0 ? frame(report.culprit[0]) : null;
 		}
 		const frames = (report.stack || []).map(frame);
-		return frames.find((candidate) => !FRAMEWORK_FRAME.test(candidate) && !candidate.includes('$$')) || frames[0] || '';
+		return frames.find((candidate) => !FRAMEWORK_FRAME.test(candidate) && !candidate.includes('$$')) || null;
 	}
 
 	function renderStalls(reports) {
@@ -246,7 +253,7 @@
 		if (reports.length === 0) {
 			return;
 		}
-		body.replaceChildren(...reports.slice(0, 8).map((report) => {
+		body.replaceChildren(...reports.slice(0, MAX_REPORTS).map((report) => {
 			const row = document.createElement('tr');
 			row.dataset.kind = report.kind;
 			cell(row, new Date(report.startedAt).toLocaleTimeString([], { hour12: false }));
@@ -260,7 +267,12 @@
 				badge.textContent = cause;
 				causeCell.appendChild(badge);
 			}
-			const culpritCell = cell(row, culprit(report), 'culprit');
+			const blamed = culprit(report);
+			const culpritCell = cell(row, blamed || (report.stack && report.stack.length > 0
+				? 'no application frame (top: ' + frame(report.stack[0]) + ')' : 'no stack'), 'culprit');
+			if (!blamed) {
+				culpritCell.classList.add('muted');
+			}
 			culpritCell.title = (report.stack || []).slice(0, 15).map(frame).join('\n');
 			return row;
 		}));
