@@ -359,7 +359,7 @@ class BlockingBridgeTests {
 		closer.start();
 		await().atMost(Duration.ofSeconds(5)).until(bridge::isClosed);
 		StepVerifier.create(bridge.spawn("one", () -> "late"))
-			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingPoolSaturatedException.class)
+			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingBridgeShutdownException.class)
 				.hasMessage("Blocking pool 'one' is shut down (the application is closing) and accepts no new work"))
 			.verify(Duration.ofSeconds(5));
 		gate.countDown();
@@ -393,7 +393,7 @@ class BlockingBridgeTests {
 		}, queuedError::set);
 		bridge.close();
 		assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
-		assertThat(queuedError.get()).isInstanceOf(BlockingPoolSaturatedException.class)
+		assertThat(queuedError.get()).isInstanceOf(BlockingBridgeShutdownException.class)
 			.hasMessageContaining("is shut down");
 		assertThat(bridge.pool("one").abandonedCount()).isEqualTo(2);
 	}

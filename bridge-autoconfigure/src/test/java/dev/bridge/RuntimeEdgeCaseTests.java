@@ -68,7 +68,7 @@ class RuntimeEdgeCaseTests {
 		this.bridge.spawn("one", () -> "queued").subscribe();
 		recorder.request(1);
 		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.terminal.get() != null);
-		assertThat(recorder.error.get()).isInstanceOf(BlockingPoolSaturatedException.class);
+		assertThat(recorder.error.get()).isInstanceOf(BlockingBridgeShutdownException.class);
 		assertThat(this.observations).hasObservationWithNameEqualTo("bridge.blocking").that().hasBeenStopped();
 	}
 
@@ -92,7 +92,7 @@ class RuntimeEdgeCaseTests {
 		recorder.request(1);
 		this.bridge.close();
 		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.terminal.get() != null);
-		assertThat(recorder.error.get()).isInstanceOf(BlockingPoolSaturatedException.class)
+		assertThat(recorder.error.get()).isInstanceOf(BlockingBridgeShutdownException.class)
 			.hasMessageContaining("is shut down");
 	}
 

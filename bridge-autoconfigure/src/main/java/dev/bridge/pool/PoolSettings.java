@@ -26,6 +26,13 @@ public record PoolSettings(String name, int maxThreads, int queueCapacity, Durat
 	public static final int DEFAULT_MAX_THREADS = Math.max(10 * Runtime.getRuntime().availableProcessors(), 200);
 
 	/**
+	 * Most threads a pool may have: ForkJoinPool's own cap, and about the default number of
+	 * threads a Linux process may start ({@code pid_max} 32 768); beyond it, threads would
+	 * fail to start at run time instead of at start-up.
+	 */
+	public static final int MAX_THREADS_LIMIT = 32_767;
+
+	/**
 	 * Queue length of a pool unless configured.
 	 */
 	public static final int DEFAULT_QUEUE_CAPACITY = 1000;
@@ -42,6 +49,10 @@ public record PoolSettings(String name, int maxThreads, int queueCapacity, Durat
 		if (maxThreads <= 0) {
 			throw new IllegalArgumentException(
 					"bridge.pools." + name + ".max-threads must be strictly positive, was " + maxThreads);
+		}
+		if (maxThreads > MAX_THREADS_LIMIT) {
+			throw new IllegalArgumentException("bridge.pools." + name + ".max-threads must be at most "
+					+ MAX_THREADS_LIMIT + ", was " + maxThreads);
 		}
 		if (queueCapacity < 0) {
 			throw new IllegalArgumentException(
