@@ -197,9 +197,15 @@ public class BlockingBridge implements SmartLifecycle {
 				.contextWrite(offload::enrich)
 				.doOnCancel(offload::cancel);
 			if (timed != null) {
-				mono = mono.timeout(offload.timer(), Mono.error(() -> new BlockingTimeoutException(pool, call, timed)));
+				// Nothing for a subscriber that left meanwhile: Reactor would log the error as dropped.
+				mono = mono.timeout(offload.timer(), Mono.defer(() -> offload.hasSubscriberLeft() ? Mono.empty()
+						: Mono.error(new BlockingTimeoutException(pool, call, timed))));
 			}
-			return stopObservationOnTerminal(mono.onErrorMap(BlockingBridge::unwrapRejection), offload);
+			// A subscriber that cancelled gets no error that raced its cancel (a timeout, a
+			// refusal): it would only be logged as dropped. Marked first thing on cancel.
+			return stopObservationOnTerminal(mono.onErrorMap(BlockingBridge::unwrapRejection), offload)
+				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Mono.empty() : Mono.error(ex))
+				.doOnCancel(offload::subscriberLeft);
 		}, Mono::deferContextual);
 	}
 
@@ -229,13 +235,16 @@ public class BlockingBridge implements SmartLifecycle {
 			if (timed != null) {
 				flux = flux.timeout(offload.timer(),
 						(item) -> Mono.delay(offload.remaining(timed), Schedulers.parallel()),
-						Flux.error(() -> new BlockingTimeoutException(pool, call, timed)));
+						Flux.defer(() -> offload.hasSubscriberLeft() ? Flux.empty()
+								: Flux.error(new BlockingTimeoutException(pool, call, timed))));
 			}
 			// Stopped on the terminal signal before it travels on: see stopObservationOnTerminal.
 			return flux.onErrorMap(BlockingBridge::unwrapRejection)
 				.doOnComplete(offload::stopObservation)
 				.doOnError(offload::stopObservation)
-				.doOnCancel(offload::stopObservation);
+				.doOnCancel(offload::stopObservation)
+				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Flux.empty() : Flux.error(ex))
+				.doOnCancel(offload::subscriberLeft);
 		}, Flux::deferContextual);
 	}
 

@@ -68,6 +68,8 @@ final class OffloadCall implements PoolTaskDecorator {
 
 	private volatile boolean cancelled;
 
+	private volatile boolean subscriberLeft;
+
 	OffloadCall(BlockingPool pool, String call, ContextSnapshot assembly, ContextSnapshot subscription,
 			Observation observation, boolean stream, @Nullable Duration timeout) {
 		this.failure = stream ? Sinks.empty() : null;
@@ -232,6 +234,19 @@ final class OffloadCall implements PoolTaskDecorator {
 
 	void cancel() {
 		this.cancelled = true;
+	}
+
+	/**
+	 * The subscriber cancelled (rather than the call's own timeout): an error racing that
+	 * cancel has nobody to reach.
+	 */
+	void subscriberLeft() {
+		this.subscriberLeft = true;
+		this.cancelled = true;
+	}
+
+	boolean hasSubscriberLeft() {
+		return this.subscriberLeft;
 	}
 
 	/**

@@ -116,16 +116,26 @@ class BlockingBridgeTests {
 	}
 
 	@Test
-	void checkedExceptionsAndErrorsReachTheSubscriberUnchanged() {
+	void checkedExceptionsAndErrorsReachTheSubscriberUnchangedAndFatalErrorsWrapped() {
 		BlockingBridge bridge = bridge();
 		Exception checked = new java.io.IOException("disk");
-		StackOverflowError error = new StackOverflowError("deep");
+		AssertionError assertion = new AssertionError("broken");
+		StackOverflowError fatal = new StackOverflowError("deep");
 		StepVerifier.create(bridge.spawn(() -> {
 			throw checked;
 		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(checked)).verify(Duration.ofSeconds(5));
 		StepVerifier.create(bridge.spawn(() -> {
-			throw error;
-		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(error)).verify(Duration.ofSeconds(5));
+			throw assertion;
+		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(assertion)).verify(Duration.ofSeconds(5));
+		StepVerifier.create(bridge.spawn(() -> {
+			throw fatal;
+		}))
+			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingFatalErrorException.class)
+				.hasMessage("Blocking call BlockingBridge.spawn on pool 'default' failed with "
+						+ "java.lang.StackOverflowError, an error Reactor treats as fatal; it is this exception's cause")
+				.cause()
+				.isSameAs(fatal))
+			.verify(Duration.ofSeconds(5));
 		StepVerifier.create(bridge.spawn(() -> "still works")).expectNext("still works").verifyComplete();
 	}
 
