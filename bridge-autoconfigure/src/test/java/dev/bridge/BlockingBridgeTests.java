@@ -287,13 +287,30 @@ class BlockingBridgeTests {
 	}
 
 	@Test
-	void spawnBatchedWithConcurrencyStillKeepsOrder() {
-		BlockingBridge bridge = bridge(small("batch", 4, 100));
-		Flux<Integer> results = bridge.spawnBatched("batch", Flux.range(0, 500), 7, 4,
-				(batch) -> batch.stream().map((i) -> i + 1).toList());
+	void spawnBatchedWithConcurrencyRunsThatManyBatchesAtOnceAndKeepsOrder() {
+		BlockingBridge bridge = bridge(small("batch", 8, 100));
+		AtomicInteger running = new AtomicInteger();
+		AtomicInteger most = new AtomicInteger();
+		// The first four batches wait until all four run at once: with less concurrency they
+		// would wait out the latch one after another.
+		CountDownLatch fourRunning = new CountDownLatch(4);
+		Flux<Integer> results = bridge.spawnBatched("batch", Flux.range(0, 500), 7, 4, (batch) -> {
+			most.accumulateAndGet(running.incrementAndGet(), Math::max);
+			fourRunning.countDown();
+			try {
+				fourRunning.await(5, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			running.decrementAndGet();
+			return batch.stream().map((i) -> i + 1).toList();
+		});
 		StepVerifier.create(results.collectList())
 			.assertNext((list) -> assertThat(list).isSorted().hasSize(500).startsWith(1).endsWith(500))
 			.verifyComplete();
+		assertThat(fourRunning.getCount()).isZero();
+		assertThat(most).hasValue(4);
 	}
 
 	@Test
