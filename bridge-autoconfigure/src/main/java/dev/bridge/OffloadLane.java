@@ -166,11 +166,11 @@ final class OffloadLane implements Scheduler.Worker {
 					this.work.await();
 				}
 				catch (InterruptedException ex) {
-					// Not a cancellation (that finishes the lane first): the pool is closing and
-					// its drain period is over.
+					// Unless the call was cancelled (which finishes the lane first), the pool is
+					// closing and its drain period is over: the stream is cut short.
+					cut = !this.finished;
 					this.draining = false;
 					this.finished = true;
-					cut = true;
 					Thread.currentThread().interrupt();
 					return null;
 				}
