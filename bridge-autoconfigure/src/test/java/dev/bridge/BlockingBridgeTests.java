@@ -116,16 +116,26 @@ class BlockingBridgeTests {
 	}
 
 	@Test
-	void checkedExceptionsAndErrorsReachTheSubscriberUnchanged() {
+	void checkedExceptionsAndErrorsReachTheSubscriberUnchangedAndFatalErrorsWrapped() {
 		BlockingBridge bridge = bridge();
 		Exception checked = new java.io.IOException("disk");
-		StackOverflowError error = new StackOverflowError("deep");
+		AssertionError assertion = new AssertionError("broken");
+		StackOverflowError fatal = new StackOverflowError("deep");
 		StepVerifier.create(bridge.spawn(() -> {
 			throw checked;
 		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(checked)).verify(Duration.ofSeconds(5));
 		StepVerifier.create(bridge.spawn(() -> {
-			throw error;
-		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(error)).verify(Duration.ofSeconds(5));
+			throw assertion;
+		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(assertion)).verify(Duration.ofSeconds(5));
+		StepVerifier.create(bridge.spawn(() -> {
+			throw fatal;
+		}))
+			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingFatalErrorException.class)
+				.hasMessage("Blocking call BlockingBridge.spawn on pool 'default' failed with "
+						+ "java.lang.StackOverflowError, an error Reactor treats as fatal; it is this exception's cause")
+				.cause()
+				.isSameAs(fatal))
+			.verify(Duration.ofSeconds(5));
 		StepVerifier.create(bridge.spawn(() -> "still works")).expectNext("still works").verifyComplete();
 	}
 
@@ -167,13 +177,30 @@ class BlockingBridgeTests {
 	}
 
 	@Test
-	void spawnBatchedWithConcurrencyStillKeepsOrder() {
-		BlockingBridge bridge = bridge(small("batch", 4, 100));
-		Flux<Integer> results = bridge.spawnBatched("batch", Flux.range(0, 500), 7, 4,
-				(batch) -> batch.stream().map((i) -> i + 1).toList());
+	void spawnBatchedWithConcurrencyRunsThatManyBatchesAtOnceAndKeepsOrder() {
+		BlockingBridge bridge = bridge(small("batch", 8, 100));
+		AtomicInteger running = new AtomicInteger();
+		AtomicInteger most = new AtomicInteger();
+		// The first four batches wait until all four run at once: with less concurrency they
+		// would wait out the latch one after another.
+		CountDownLatch fourRunning = new CountDownLatch(4);
+		Flux<Integer> results = bridge.spawnBatched("batch", Flux.range(0, 500), 7, 4, (batch) -> {
+			most.accumulateAndGet(running.incrementAndGet(), Math::max);
+			fourRunning.countDown();
+			try {
+				fourRunning.await(5, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			running.decrementAndGet();
+			return batch.stream().map((i) -> i + 1).toList();
+		});
 		StepVerifier.create(results.collectList())
 			.assertNext((list) -> assertThat(list).isSorted().hasSize(500).startsWith(1).endsWith(500))
 			.verifyComplete();
+		assertThat(fourRunning.getCount()).isZero();
+		assertThat(most).hasValue(4);
 	}
 
 	@Test
@@ -241,7 +268,7 @@ class BlockingBridgeTests {
 		closer.start();
 		await().atMost(Duration.ofSeconds(5)).until(bridge::isClosed);
 		StepVerifier.create(bridge.spawn("one", () -> "late"))
-			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingPoolSaturatedException.class)
+			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingBridgeShutdownException.class)
 				.hasMessage("Blocking pool 'one' is shut down (the application is closing) and accepts no new work"))
 			.verify(Duration.ofSeconds(5));
 		gate.countDown();
@@ -275,7 +302,7 @@ class BlockingBridgeTests {
 		}, queuedError::set);
 		bridge.close();
 		assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
-		assertThat(queuedError.get()).isInstanceOf(BlockingPoolSaturatedException.class)
+		assertThat(queuedError.get()).isInstanceOf(BlockingBridgeShutdownException.class)
 			.hasMessageContaining("is shut down");
 		assertThat(bridge.pool("one").abandonedCount()).isEqualTo(2);
 	}

@@ -2,25 +2,58 @@ package dev.bridge.autoconfigure;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
 
 import dev.bridge.BlockingBridge;
+import dev.bridge.BridgeConfigurationException;
 import dev.bridge.GuardMode;
 import dev.bridge.pool.PoolSettings;
+import dev.bridge.settings.DurationText;
 
 /**
  * Configuration properties for Bridge. They validate themselves (Spring Boot applies a
  * {@link Validator} that the properties class implements), so a bad value fails start-up
- * with Boot's failure analysis naming the property, its value and where it came from.
+ * with Boot's failure analysis naming the property, its value and where it came from. Keys
+ * under {@code bridge.pools} that bind to nothing (a misspelt setting, a pool name with a dot
+ * or a space) fail start-up too, instead of being ignored.
  */
 @ConfigurationProperties("bridge")
-public class BridgeProperties implements Validator {
+public class BridgeProperties implements Validator, EnvironmentAware, InitializingBean {
+
+	/**
+	 * What a pool name may hold: characters that bind as one key of {@code bridge.pools}.
+	 */
+	static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9_-]+");
+
+	private static final String POOLS_PREFIX = "bridge.pools";
+
+	/** Pool settings in relaxed form (lower case, no dashes or underscores). */
+	private static final Set<String> POOL_SETTINGS = Set.of("maxthreads", "queuecapacity", "keepalive", "timeout",
+			"virtualthreads", "interruptoncancel");
+
+	private @Nullable Environment environment;
+
+	/**
+	 * Shortest watchdog interval and threshold: below it the probes alone keep the event
+	 * loops busy.
+	 */
+	static final Duration MIN_WATCHDOG_PERIOD = Duration.ofMillis(1);
 
 	/**
 	 * Whether Bridge is enabled.
@@ -86,26 +119,94 @@ public class BridgeProperties implements Validator {
 				errors.rejectValue(violation.field(), "invalid", violation.reason());
 			}
 		}
-		else if (target instanceof Shutdown shutdown && shutdown.awaitTermination.isNegative()) {
-			errors.rejectValue("awaitTermination", "positiveOrZero",
-					"must be positive or zero, was " + shutdown.awaitTermination);
+		else if (target instanceof Shutdown shutdown) {
+			checkDuration(errors, "awaitTermination", shutdown.awaitTermination, Duration.ZERO);
 		}
 		else if (target instanceof Eventloop.Watchdog watchdog) {
-			if (!isPositive(watchdog.interval)) {
-				errors.rejectValue("interval", "positive", "must be strictly positive, was " + watchdog.interval);
-			}
-			if (!isPositive(watchdog.threshold)) {
-				errors.rejectValue("threshold", "positive", "must be strictly positive, was " + watchdog.threshold);
-			}
-			if (watchdog.startupGrace.isNegative()) {
-				errors.rejectValue("startupGrace", "positiveOrZero",
-						"must be positive or zero, was " + watchdog.startupGrace);
+			checkDuration(errors, "interval", watchdog.interval, MIN_WATCHDOG_PERIOD);
+			checkDuration(errors, "threshold", watchdog.threshold, MIN_WATCHDOG_PERIOD);
+			checkDuration(errors, "startupGrace", watchdog.startupGrace, Duration.ZERO);
+		}
+	}
+
+	/**
+	 * Rejects a duration below {@code min} or too long for nanoseconds (the unit executors,
+	 * timers and Reactor convert to: a longer one overflows at run time).
+	 */
+	private static void checkDuration(Errors errors, String field, Duration value, Duration min) {
+		String problem = DurationText.problem(value, min);
+		if (problem != null) {
+			errors.rejectValue(field, "invalid", problem);
+		}
+	}
+
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = environment;
+	}
+
+	/**
+	 * Checks the raw {@code bridge.pools.*} keys, which binding alone would drop silently.
+	 * Environment variables are not checked: their names cannot tell a pool name from a
+	 * setting.
+	 */
+	@Override
+	public void afterPropertiesSet() {
+		if (!(this.environment instanceof ConfigurableEnvironment configurable)) {
+			return;
+		}
+		for (PropertySource<?> source : configurable.getPropertySources()) {
+			if (source instanceof EnumerablePropertySource<?> enumerable
+					&& !(source instanceof SystemEnvironmentPropertySource)) {
+				for (String name : enumerable.getPropertyNames()) {
+					checkPoolKey(name);
+				}
 			}
 		}
 	}
 
-	private static boolean isPositive(Duration duration) {
-		return !duration.isNegative() && !duration.isZero();
+	/**
+	 * Fails for a key under {@code bridge.pools} that names an invalid pool or an unknown
+	 * setting.
+	 * @param property the key as written
+	 * @throws BridgeConfigurationException for such a key
+	 */
+	static void checkPoolKey(String property) {
+		if (!property.regionMatches(true, 0, POOLS_PREFIX, 0, POOLS_PREFIX.length())) {
+			return;
+		}
+		String rest = property.substring(POOLS_PREFIX.length());
+		String pool;
+		String setting;
+		if (rest.startsWith("[")) {
+			int end = rest.indexOf(']');
+			if (end < 0) {
+				return;
+			}
+			pool = rest.substring(1, end);
+			setting = rest.substring(end + 1);
+			setting = setting.startsWith(".") ? setting.substring(1) : setting;
+		}
+		else if (rest.startsWith(".")) {
+			int dot = rest.indexOf('.', 1);
+			pool = (dot < 0) ? rest.substring(1) : rest.substring(1, dot);
+			setting = (dot < 0) ? "" : rest.substring(dot + 1);
+		}
+		else {
+			return;
+		}
+		if (!POOL_NAME.matcher(pool).matches()) {
+			throw new BridgeConfigurationException(property, "names pool '" + pool + "', which is not a valid pool name",
+					"name pools with letters, digits, '-' and '_' only, as in bridge.pools.my-pool.max-threads");
+		}
+		if (!POOL_SETTINGS.contains(setting.replace("-", "").replace("_", "").toLowerCase(Locale.ROOT))) {
+			String problem = "is not a setting of pool '" + pool + "'"
+					+ (setting.contains(".") ? " (a pool name cannot contain dots)" : "");
+			throw new BridgeConfigurationException(property, problem,
+					"use one of bridge.pools." + pool + ".max-threads, queue-capacity, keep-alive, timeout, "
+							+ "virtual-threads or interrupt-on-cancel, and name pools with letters, digits, '-' "
+							+ "and '_' only");
+		}
 	}
 
 	/**

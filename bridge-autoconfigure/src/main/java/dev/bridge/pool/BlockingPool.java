@@ -17,6 +17,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.bridge.BlockingBridgeShutdownException;
 import dev.bridge.BlockingPoolSaturatedException;
 import dev.bridge.eventloop.EventLoops;
 import reactor.core.Disposable;
@@ -105,7 +106,7 @@ public final class BlockingPool {
 		if (open && executor.getQueue() instanceof PoolQueue queue && queue.forceOffer(task)) {
 			return;
 		}
-		throw (!open) ? BlockingPoolSaturatedException.shutDown(name())
+		throw (!open) ? new BlockingBridgeShutdownException(name())
 				: BlockingPoolSaturatedException.saturated(name(), this.settings.maxThreads(),
 						this.settings.queueCapacity());
 	}
@@ -301,7 +302,7 @@ public final class BlockingPool {
 	PoolTask execute(Runnable task, @Nullable Runnable abandonAction, @Nullable Disposable owner) {
 		if (this.closed) {
 			this.rejected.increment();
-			throw BlockingPoolSaturatedException.shutDown(name());
+			throw new BlockingBridgeShutdownException(name());
 		}
 		PoolTask poolTask = new PoolTask(this, task, abandonAction, owner);
 		int submitted = this.submitted.incrementAndGet();

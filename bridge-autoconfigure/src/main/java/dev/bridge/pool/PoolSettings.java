@@ -6,6 +6,8 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.bridge.settings.DurationText;
+
 /**
  * Settings of one bounded pool. Argument checks name the {@code bridge.pools.<name>.*}
  * property so that a bad value is easy to find.
@@ -26,6 +28,13 @@ public record PoolSettings(String name, int maxThreads, int queueCapacity, Durat
 	 * Quarkus's worker pools.
 	 */
 	public static final int DEFAULT_MAX_THREADS = Math.max(10 * Runtime.getRuntime().availableProcessors(), 200);
+
+	/**
+	 * Most threads a pool may have: ForkJoinPool's own cap, and about the default number of
+	 * threads a Linux process may start ({@code pid_max} 32 768); beyond it, threads would
+	 * fail to start at run time instead of at start-up.
+	 */
+	public static final int MAX_THREADS_LIMIT = 32_767;
 
 	/**
 	 * Queue length of a pool unless configured.
@@ -63,56 +72,23 @@ public record PoolSettings(String name, int maxThreads, int queueCapacity, Durat
 		if (maxThreads <= 0) {
 			violations.add(new Violation("maxThreads", "max-threads", "must be strictly positive, was " + maxThreads));
 		}
+		else if (maxThreads > MAX_THREADS_LIMIT) {
+			violations.add(new Violation("maxThreads", "max-threads", "must be at most " + MAX_THREADS_LIMIT
+					+ " (about the most threads a process can start), was " + maxThreads));
+		}
 		if (queueCapacity < 0) {
 			violations.add(new Violation("queueCapacity", "queue-capacity",
 					"must be positive or zero, was " + queueCapacity));
 		}
-		if (keepAlive == null || keepAlive.isNegative() || keepAlive.isZero()) {
-			violations.add(new Violation("keepAlive", "keep-alive", "must be strictly positive, was " + print(keepAlive)));
+		String keepAliveProblem = DurationText.problem(keepAlive, Duration.ofNanos(1));
+		if (keepAliveProblem != null) {
+			violations.add(new Violation("keepAlive", "keep-alive", keepAliveProblem));
 		}
-		if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-			violations.add(new Violation("timeout", "timeout", "must be strictly positive, was " + print(timeout)));
+		String timeoutProblem = (timeout != null) ? DurationText.problem(timeout, Duration.ofNanos(1)) : null;
+		if (timeoutProblem != null) {
+			violations.add(new Violation("timeout", "timeout", timeoutProblem));
 		}
 		return violations;
-	}
-
-	/**
-	 * A duration as users write it in properties ({@code 0s}, {@code 100ms}, {@code 2m}),
-	 * not ISO-8601 ({@code PT0S}).
-	 * @param duration the duration
-	 * @return the text
-	 */
-	static String print(@Nullable Duration duration) {
-		if (duration == null) {
-			return "null";
-		}
-		if (duration.getNano() == 0) {
-			long seconds = duration.getSeconds();
-			if (seconds != 0 && seconds % 86_400 == 0) {
-				return (seconds / 86_400) + "d";
-			}
-			if (seconds != 0 && seconds % 3_600 == 0) {
-				return (seconds / 3_600) + "h";
-			}
-			if (seconds != 0 && seconds % 60 == 0) {
-				return (seconds / 60) + "m";
-			}
-			return seconds + "s";
-		}
-		long nanos;
-		try {
-			nanos = duration.toNanos();
-		}
-		catch (ArithmeticException ex) {
-			return duration.toString();
-		}
-		if (nanos % 1_000_000 == 0) {
-			return (nanos / 1_000_000) + "ms";
-		}
-		if (nanos % 1_000 == 0) {
-			return (nanos / 1_000) + "us";
-		}
-		return nanos + "ns";
 	}
 
 	/**

@@ -84,7 +84,7 @@ class BridgeEventLoopAutoConfigurationTests {
 			assertThat(context).hasFailed();
 			assertThat(context.getStartupFailure())
 				.hasStackTraceContaining("bridge.eventloop.watchdog")
-				.hasStackTraceContaining("must be strictly positive, was PT0S");
+				.hasStackTraceContaining("must be at least 1ms, was 0s");
 		});
 	}
 

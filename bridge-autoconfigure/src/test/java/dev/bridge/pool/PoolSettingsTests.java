@@ -1,5 +1,7 @@
 package dev.bridge.pool;
 
+import dev.bridge.settings.DurationText;
+
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
@@ -53,15 +55,15 @@ class PoolSettingsTests {
 
 	@Test
 	void durationsArePrintedAsPropertiesWriteThem() {
-		assertThat(PoolSettings.print(Duration.ZERO)).isEqualTo("0s");
-		assertThat(PoolSettings.print(Duration.ofSeconds(90))).isEqualTo("90s");
-		assertThat(PoolSettings.print(Duration.ofMinutes(2))).isEqualTo("2m");
-		assertThat(PoolSettings.print(Duration.ofHours(3))).isEqualTo("3h");
-		assertThat(PoolSettings.print(Duration.ofDays(106_752))).isEqualTo("106752d");
-		assertThat(PoolSettings.print(Duration.ofMillis(100))).isEqualTo("100ms");
-		assertThat(PoolSettings.print(Duration.ofMillis(-1))).isEqualTo("-1ms");
-		assertThat(PoolSettings.print(Duration.ofNanos(1500))).isEqualTo("1500ns");
-		assertThat(PoolSettings.print(Duration.ofNanos(3000))).isEqualTo("3us");
+		assertThat(DurationText.print(Duration.ZERO)).isEqualTo("0s");
+		assertThat(DurationText.print(Duration.ofSeconds(90))).isEqualTo("90s");
+		assertThat(DurationText.print(Duration.ofMinutes(2))).isEqualTo("2m");
+		assertThat(DurationText.print(Duration.ofHours(3))).isEqualTo("3h");
+		assertThat(DurationText.print(Duration.ofDays(106_752))).isEqualTo("106752d");
+		assertThat(DurationText.print(Duration.ofMillis(100))).isEqualTo("100ms");
+		assertThat(DurationText.print(Duration.ofMillis(-1))).isEqualTo("-1ms");
+		assertThat(DurationText.print(Duration.ofNanos(1500))).isEqualTo("1500ns");
+		assertThat(DurationText.print(Duration.ofNanos(3000))).isEqualTo("3us");
 	}
 
 }

@@ -11,6 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.imageio.ImageIO;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +53,9 @@ class DemoRoutesIntegrationTests {
 
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	@Autowired
 	BlockingBridge bridge;
@@ -320,20 +325,22 @@ class DemoRoutesIntegrationTests {
 
 	@Test
 	void offloadedCallsAreTimedPerPool() {
+		long lookupsBefore = timedCalls("pool", "default", "method", "LegacyClient.lookup");
+		long imagesBefore = timedCalls("pool", "images");
 		this.client.get().uri("/api/legacy/1?delayMs=0").exchange().expectStatus().isOk();
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> timedCalls("pool", "default", "method", "LegacyClient.lookup") == lookupsBefore + 1);
 		this.client.get().uri("/api/thumbnails/1?size=16").exchange().expectStatus().isOk();
-		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-			this.client.get()
-				.uri("/actuator/metrics/bridge.blocking?tag=pool:default&tag=method:LegacyClient.lookup")
-				.exchange()
-				.expectStatus()
-				.isOk();
-			this.client.get()
-				.uri("/actuator/metrics/bridge.blocking?tag=pool:images")
-				.exchange()
-				.expectStatus()
-				.isOk();
-		});
+		await().atMost(Duration.ofSeconds(10)).until(() -> timedCalls("pool", "images") > imagesBefore);
+		assertThat(timedCalls("pool", "default", "method", "LegacyClient.lookup")).isEqualTo(lookupsBefore + 1);
+		this.client.get()
+			.uri("/actuator/metrics/bridge.blocking?tag=pool:default&tag=method:LegacyClient.lookup")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.measurements[?(@.statistic == 'COUNT')].value")
+			.isEqualTo((double) lookupsBefore + 1);
 		this.client.get()
 			.uri("/actuator/prometheus")
 			.exchange()
@@ -341,6 +348,14 @@ class DemoRoutesIntegrationTests {
 			.isOk()
 			.expectBody(String.class)
 			.value((body) -> assertThat(body).contains("bridge_blocking_seconds_count{"));
+	}
+
+	/**
+	 * Calls recorded by the {@code bridge.blocking} timers with these tags, read from the
+	 * registry the actuator endpoint serves.
+	 */
+	private long timedCalls(String... tags) {
+		return this.meters.find("bridge.blocking").tags(tags).timers().stream().mapToLong(Timer::count).sum();
 	}
 
 	@Test
