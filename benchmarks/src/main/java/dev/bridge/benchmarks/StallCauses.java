@@ -54,11 +54,12 @@ public final class StallCauses {
 		int idleSeconds = Integer.getInteger("bench.idle-seconds", 15);
 		int naiveRequests = Integer.getInteger("bench.naive-requests", 10);
 		ListAppender<ILoggingEvent> log = new ListAppender<>();
-		log.start();
-		Logger reportsLogger = (Logger) LoggerFactory.getLogger(EventLoopReports.class);
-		reportsLogger.addAppender(log);
-		reportsLogger.setLevel(Level.INFO);
 		try (DemoServer server = DemoServer.start(Map.of("bridge.eventloop.watchdog.startup-grace", "2s"))) {
+			// after the start: Boot configures logging afresh while the application starts
+			log.start();
+			Logger reportsLogger = (Logger) LoggerFactory.getLogger(EventLoopReports.class);
+			reportsLogger.addAppender(log);
+			reportsLogger.setLevel(Level.INFO);
 			EventLoopReports reports = server.bean(EventLoopReports.class);
 			EventLoopWatchdog watchdog = server.bean(EventLoopWatchdog.class);
 			if (reports == null || watchdog == null) {
@@ -81,6 +82,7 @@ public final class StallCauses {
 			Thread.sleep(3000);
 
 			// ---- watchdog and recorder cost on an idle server ----
+			System.out.println("Idle measurements start at " + Instant.now());
 			Cost idleWatchdog = Cost.measure(idleSeconds, (name) -> name.equals(EventLoopWatchdog.THREAD_NAME)
 					|| watchdog.isLoopThread(name));
 			LoopCallRecorder recorder = new LoopCallRecorder(reports, watchdog, LoopCallRecorder.DEFAULT_THRESHOLD);
@@ -90,6 +92,7 @@ public final class StallCauses {
 			Cost idleOn = Cost.measure(idleSeconds, (name) -> name.startsWith("JFR"));
 
 			// ---- bridged load, recorder on ----
+			System.out.println("Bridged load starts at " + Instant.now());
 			int before = episodes.size();
 			int warnsBefore = log.list.size();
 			Cost loadedWatchdog;
@@ -113,6 +116,7 @@ public final class StallCauses {
 			List<ILoggingEvent> bridgedLog = new ArrayList<>(log.list.subList(warnsBefore, log.list.size()));
 
 			// ---- naive routes, one request at a time ----
+			System.out.println("Naive routes start at " + Instant.now());
 			List<String[]> naiveRows = new ArrayList<>();
 			HttpClient http = HttpClient.newHttpClient();
 			for (int i = 0; i < naiveRequests; i++) {

@@ -31,6 +31,16 @@ import org.jspecify.annotations.Nullable;
  */
 final class StallEvidence {
 
+	/**
+	 * Native methods that wait for the kernel (I/O, name lookups, thread creation): a loop
+	 * found in one of them is blocked. Any other native method (such as {@code unpark} or a
+	 * codec) runs code, and only CPU time tells busy from starved there.
+	 */
+	static final Set<String> BLOCKING_NATIVES = Set.of("socketRead0", "socketWrite0", "read0", "write0", "readv0",
+			"writev0", "pread0", "pwrite0", "poll", "poll0", "accept0", "connect0", "readBytes", "writeBytes",
+			"read", "write", "open0", "force0", "transferTo0", "lookupAllHostAddr", "getHostByAddr", "start0",
+			"sleep", "sleep0", "sleepNanos0", "wait", "wait0", "park");
+
 	/** Most samples kept per episode. */
 	static final int MAX_SAMPLES = 8;
 
@@ -333,7 +343,8 @@ final class StallEvidence {
 					|| this.state == Thread.State.TIMED_WAITING) {
 				return SampleKind.WAITING;
 			}
-			if (this.stack.length > 0 && this.stack[0].isNativeMethod()) {
+			if (this.stack.length > 0 && this.stack[0].isNativeMethod()
+					&& BLOCKING_NATIVES.contains(this.stack[0].getMethodName())) {
 				return SampleKind.NATIVE;
 			}
 			return SampleKind.RUNNING;
