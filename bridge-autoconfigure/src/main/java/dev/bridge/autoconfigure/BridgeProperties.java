@@ -293,7 +293,7 @@ public class BridgeProperties implements Validator {
 			/**
 			 * Shortest blocking call (sleep, socket or file I/O, lock, park) that is recorded.
 			 */
-			private Duration threshold = LoopCallRecorder.DEFAULT_THRESHOLD;
+			private Duration threshold = Duration.ofMillis(1);
 
 			public boolean isEnabled() {
 				return this.enabled;
@@ -326,18 +326,18 @@ public class BridgeProperties implements Validator {
 			/**
 			 * Probe period; at least 1ms.
 			 */
-			private Duration interval = WatchdogSettings.DEFAULT_INTERVAL;
+			private Duration interval = Duration.ofMillis(50);
 
 			/**
 			 * Probe delay that counts as a stall; blocked and busy stalls are reported with the
 			 * frames to blame, starved ones without.
 			 */
-			private Duration threshold = WatchdogSettings.DEFAULT_THRESHOLD;
+			private Duration threshold = Duration.ofMillis(100);
 
 			/**
 			 * Time after start-up during which no stall is reported.
 			 */
-			private Duration startupGrace = WatchdogSettings.DEFAULT_STARTUP_GRACE;
+			private Duration startupGrace = Duration.ofSeconds(5);
 
 			public boolean isEnabled() {
 				return this.enabled;

@@ -64,7 +64,7 @@ class EventLoopWatchdogServerTests {
 	void routeThatSleepsOnTheLoopIsReportedOnceWithItsMethod(CapturedOutput output) {
 		warmUp("/ping");
 		int logStart = output.getAll().length();
-		long stallsBefore = this.watchdog.stalls();
+		long blamedBefore = blamedStalls();
 		assertThat(get("/sleep")).isEqualTo("slept");
 		awaitRounds(2);
 		await().atMost(TIMEOUT)
@@ -75,7 +75,8 @@ class EventLoopWatchdogServerTests {
 		assertThat(report.thread()).isIn(reactorNettyThreads());
 		assertThat(report.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(200));
 		assertThat(report.stack()).anyMatch((frame) -> frame.contains("Thread.sleep"));
-		assertThat(this.watchdog.stalls() - stallsBefore).isEqualTo(1);
+		// starved episodes of a loaded machine may come and go; only this one blames code
+		assertThat(blamedStalls() - blamedBefore).isEqualTo(1);
 		String log = output.getAll().substring(logStart);
 		assertThat(report.cause()).isEqualTo(StallCause.BLOCKED);
 		assertThat(log).containsOnlyOnce("Event loop thread '" + report.thread() + "' has been blocked for")

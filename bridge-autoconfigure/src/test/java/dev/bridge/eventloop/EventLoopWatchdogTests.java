@@ -18,9 +18,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import dev.bridge.BlockingBridge;
+import dev.bridge.actuate.BridgeHealthIndicator;
 import dev.bridge.eventloop.StallReport.Kind;
 import dev.bridge.metrics.EventLoopMetrics;
 import dev.bridge.eventloop.TestLoops.FakeClock;
@@ -92,6 +95,7 @@ class EventLoopWatchdogTests {
 		assertThat(report.stack()).anyMatch((frame) -> frame.contains("blockTheLoop"));
 		assertThat(watchdog.currentStallSeconds()).isEqualTo(0.18);
 		assertThat(this.registry.get("bridge.eventloop.stall").gauge().value()).isEqualTo(0.18);
+		assertThat(health(watchdog).getDetails()).containsKey("warnings");
 		assertThat(this.registry.get("bridge.eventloop.stalls").tag("cause", "blocked").functionCounter().count()).isEqualTo(1);
 		assertThat(watchdog.loops()).singleElement().satisfies((stats) -> {
 			assertThat(stats.thread()).isEqualTo("test-loop-1");
@@ -248,6 +252,7 @@ class EventLoopWatchdogTests {
 			assertThat(stats.stalledFor()).isZero();
 		});
 		assertThat(this.registry.get("bridge.eventloop.stall").gauge().value()).isZero();
+		assertThat(health(watchdog).getDetails()).doesNotContainKey("warnings");
 		assertThat(this.registry.get("bridge.eventloop.stalls").tag("cause", "starved").functionCounter().count())
 			.isEqualTo(1);
 		assertThat(this.registry.get("bridge.eventloop.stalls").tag("cause", "blocked").functionCounter().count())
@@ -420,6 +425,16 @@ class EventLoopWatchdogTests {
 		tick(watchdog, 200);
 		assertThat(watchdog.currentStallSeconds()).isEqualTo(0.15);
 		assertThat(reports.stalls()).isEqualTo(1);
+	}
+
+	private static Health health(EventLoopWatchdog watchdog) {
+		BlockingBridge bridge = BlockingBridge.builder().build();
+		try {
+			return new BridgeHealthIndicator(bridge, watchdog, THRESHOLD).health();
+		}
+		finally {
+			bridge.close();
+		}
 	}
 
 	private static void blockTheLoop(CountDownLatch entered, CountDownLatch release) {
