@@ -365,7 +365,9 @@ class EventLoopWatchdogTests {
 			assertThat(watchdog.loops()).allMatch((stats) -> stats.group().equals("test-parallel"));
 			parallel.dispose();
 			await().until(() -> watchdog.loops().isEmpty());
-			assertThat(this.reports.recentStalls()).noneMatch((report) -> report.kind() == Kind.LOOP_STALL);
+			// a loaded machine may starve the workers; nothing may blame them
+			assertThat(this.reports.recentStalls())
+				.noneMatch((report) -> report.kind() == Kind.LOOP_STALL && report.cause().blamesCode());
 		}
 		finally {
 			watchdog.stop();
