@@ -23,6 +23,8 @@ import org.springframework.validation.Validator;
 import dev.bridge.BlockingBridge;
 import dev.bridge.BridgeConfigurationException;
 import dev.bridge.GuardMode;
+import dev.bridge.eventloop.LoopCallRecorder;
+import dev.bridge.eventloop.WatchdogSettings;
 import dev.bridge.pool.PoolSettings;
 import dev.bridge.settings.DurationText;
 
@@ -53,7 +55,6 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 	 * Shortest watchdog interval and threshold: below it the probes alone keep the event
 	 * loops busy.
 	 */
-	static final Duration MIN_WATCHDOG_PERIOD = Duration.ofMillis(1);
 
 	/**
 	 * Whether Bridge is enabled.
@@ -108,7 +109,8 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 	 */
 	@Override
 	public boolean supports(Class<?> type) {
-		return type == Pool.class || type == Shutdown.class || type == Eventloop.Watchdog.class;
+		return type == Pool.class || type == Shutdown.class || type == Eventloop.Watchdog.class
+				|| type == Eventloop.CallSites.class;
 	}
 
 	@Override
@@ -120,21 +122,19 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 			}
 		}
 		else if (target instanceof Shutdown shutdown) {
-			checkDuration(errors, "awaitTermination", shutdown.awaitTermination, Duration.ZERO);
+			reject(errors, "awaitTermination", DurationText.problem(shutdown.awaitTermination, Duration.ZERO));
 		}
 		else if (target instanceof Eventloop.Watchdog watchdog) {
-			checkDuration(errors, "interval", watchdog.interval, MIN_WATCHDOG_PERIOD);
-			checkDuration(errors, "threshold", watchdog.threshold, MIN_WATCHDOG_PERIOD);
-			checkDuration(errors, "startupGrace", watchdog.startupGrace, Duration.ZERO);
+			reject(errors, "interval", WatchdogSettings.intervalProblem(watchdog.interval));
+			reject(errors, "threshold", WatchdogSettings.thresholdProblem(watchdog.threshold));
+			reject(errors, "startupGrace", WatchdogSettings.startupGraceProblem(watchdog.startupGrace));
+		}
+		else if (target instanceof Eventloop.CallSites callSites) {
+			reject(errors, "threshold", LoopCallRecorder.thresholdProblem(callSites.threshold));
 		}
 	}
 
-	/**
-	 * Rejects a duration below {@code min} or too long for nanoseconds (the unit executors,
-	 * timers and Reactor convert to: a longer one overflows at run time).
-	 */
-	private static void checkDuration(Errors errors, String field, Duration value, Duration min) {
-		String problem = DurationText.problem(value, min);
+	private static void reject(Errors errors, String field, @Nullable String problem) {
 		if (problem != null) {
 			errors.rejectValue(field, "invalid", problem);
 		}
@@ -364,8 +364,49 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 
 		private final Watchdog watchdog = new Watchdog();
 
+		private final CallSites callSites = new CallSites();
+
 		public Watchdog getWatchdog() {
 			return this.watchdog;
+		}
+
+		public CallSites getCallSites() {
+			return this.callSites;
+		}
+
+		/**
+		 * Recording of calls on event loops, however short, with JDK Flight Recorder.
+		 */
+		public static class CallSites {
+
+			/**
+			 * Whether calls on event-loop threads (blocking calls above the threshold, and CPU
+			 * samples) are recorded with JDK Flight Recorder event streaming and listed as
+			 * call sites in /actuator/bridge. Needs no agent and no JVM flag.
+			 */
+			private boolean enabled;
+
+			/**
+			 * Shortest blocking call (sleep, socket or file I/O, lock, park) that is recorded.
+			 */
+			private Duration threshold = Duration.ofMillis(1);
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+			public Duration getThreshold() {
+				return this.threshold;
+			}
+
+			public void setThreshold(Duration threshold) {
+				this.threshold = threshold;
+			}
+
 		}
 
 		/**
@@ -379,12 +420,13 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 			private boolean enabled = true;
 
 			/**
-			 * Probe period.
+			 * Probe period; at least 1ms.
 			 */
 			private Duration interval = Duration.ofMillis(50);
 
 			/**
-			 * Probe delay that counts as a stall and is reported with the loop's stack.
+			 * Probe delay that counts as a stall; blocked and busy stalls are reported with the
+			 * frames to blame, starved ones without.
 			 */
 			private Duration threshold = Duration.ofMillis(100);
 
@@ -423,6 +465,14 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 
 			public void setStartupGrace(Duration startupGrace) {
 				this.startupGrace = startupGrace;
+			}
+
+			/**
+			 * The settings record the watchdog takes.
+			 * @return the settings
+			 */
+			public WatchdogSettings toSettings() {
+				return new WatchdogSettings(this.interval, this.threshold, this.startupGrace);
 			}
 
 		}

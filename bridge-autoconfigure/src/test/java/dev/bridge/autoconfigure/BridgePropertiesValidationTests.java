@@ -44,6 +44,8 @@ class BridgePropertiesValidationTests {
 			bridge.eventloop.watchdog.threshold     | 106752d    | must be at most 106751d
 			bridge.eventloop.watchdog.startup-grace | -1s        | must be positive or zero, was -1s
 			bridge.eventloop.watchdog.startup-grace | 106752d    | must be at most 106751d
+			bridge.eventloop.watchdog.interval      | 500us      | must be at least 1ms, was 500us
+			bridge.eventloop.call-sites.threshold   | -1ms       | must be positive or zero, was -1ms
 			bridge.guard.mode                       | loud       | not one of fail, warn, off
 			bridge.pools.images.max-threads         | many       | failed to convert
 			bridge.pools.images.keep-alive          | later      | failed to convert
