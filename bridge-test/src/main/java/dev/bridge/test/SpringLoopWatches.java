@@ -1,0 +1,40 @@
+package dev.bridge.test;
+
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import org.springframework.context.ApplicationContext;
+import org.springframework.test.context.junit.jupiter.SpringExtension;
+
+import dev.bridge.eventloop.BlockHoundReporter;
+import dev.bridge.eventloop.BridgeBlockHoundIntegration;
+import dev.bridge.eventloop.EventLoopWatchdog;
+
+/**
+ * The watchdog of a Spring test's application context.
+ */
+final class SpringLoopWatches {
+
+	private SpringLoopWatches() {
+	}
+
+	static LoopWatch forTest(ExtensionContext context) {
+		ApplicationContext applicationContext = SpringExtension.getApplicationContext(context);
+		EventLoopWatchdog watchdog = applicationContext.getBeanProvider(EventLoopWatchdog.class).getIfUnique();
+		if (watchdog == null) {
+			throw new ExtensionConfigurationException("@NoEventLoopBlocking on "
+					+ context.getRequiredTestClass().getName() + " needs Bridge's event-loop watchdog, but the "
+					+ "application context has no EventLoopWatchdog bean: bridge.eventloop.watchdog.enabled=false or "
+					+ "bridge.enabled=false turns it off, or Bridge's auto-configuration is not part of this context. "
+					+ "Remove that setting for this test, or remove @NoEventLoopBlocking.");
+		}
+		// BlockHound's findings go to one channel per JVM: a test without a context may have
+		// taken them over, so this context takes them back
+		if (applicationContext.getBeanProvider(BlockHoundReporter.class).stream()
+			.anyMatch(BlockHoundReporter::isActive)) {
+			BridgeBlockHoundIntegration.reportTo(watchdog.getReports());
+		}
+		return new LoopWatch(watchdog, "the application context of " + context.getRequiredTestClass().getName());
+	}
+
+}
