@@ -97,6 +97,42 @@ public class EventLoopReports {
 		}
 	}
 
+	/**
+	 * Receives what the reports see, on the thread that sees it (the watchdog's, a loop's for
+	 * BlockHound, the call-site recorder's): keep it short and never block.
+	 */
+	public interface EventLoopListener {
+
+		/**
+		 * A report is final: once per stall episode when it ends (or when the watchdog stops
+		 * while it lasts), once per JVM pause, once per blocking call caught by BlockHound.
+		 * @param report the report
+		 */
+		default void onStall(StallReport report) {
+		}
+
+		/**
+		 * A call on an event-loop thread recorded by the call-site recorder.
+		 * @param event the call
+		 */
+		default void onCallSite(LoopCallEvent event) {
+		}
+
+	}
+
+	private final java.util.List<EventLoopListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+	/**
+	 * Adds a listener until the returned handle is closed.
+	 * @param listener the listener
+	 * @return closing it removes the listener
+	 */
+	public AutoCloseable addListener(EventLoopListener listener) {
+		java.util.Objects.requireNonNull(listener, "listener must not be null");
+		this.listeners.add(listener);
+		return () -> this.listeners.remove(listener);
+	}
+
 	// ---- what the watchdog reports --------------------------------------------------------
 
 	/**
@@ -357,7 +393,9 @@ public class EventLoopReports {
 			long length = this.lengthNanos;
 			boolean ended = length >= 0;
 			Duration duration = Duration.ofNanos(ended ? length : Math.max(0, nowNanos - this.startNanos));
-			return new StallReport(this.kind, this.thread, this.startedAt, duration, ended, this.stack);
+			StallCause cause = (this.kind == Kind.JVM_PAUSE) ? StallCause.JVM_PAUSE : StallCause.BLOCKED;
+			return new StallReport(this.kind, cause, this.thread, this.startedAt, duration, ended, this.stack,
+					List.of(), "");
 		}
 
 	}
