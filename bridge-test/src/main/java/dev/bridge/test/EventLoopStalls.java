@@ -72,7 +72,7 @@ public final class EventLoopStalls {
 		catch (Throwable ex) {
 			throw EventLoopStalls.<RuntimeException>rethrow(ex);
 		}
-		return window.close();
+		return window.close().stalls();
 	}
 
 	@SuppressWarnings("unchecked")

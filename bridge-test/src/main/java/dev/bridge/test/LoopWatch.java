@@ -2,15 +2,22 @@ package dev.bridge.test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.opentest4j.AssertionFailedError;
 
 import dev.bridge.eventloop.EventLoopReports;
+import dev.bridge.eventloop.EventLoopReports.EventLoopListener;
 import dev.bridge.eventloop.EventLoopWatchdog;
+import dev.bridge.eventloop.LoopCallEvent;
 import dev.bridge.eventloop.StallReport;
 
 /**
@@ -50,7 +57,7 @@ final class LoopWatch {
 	 */
 	Window open(Duration threshold) {
 		checkRunning();
-		return new Window(threshold, Instant.now());
+		return new Window(threshold);
 	}
 
 	/**
@@ -89,17 +96,40 @@ final class LoopWatch {
 	}
 
 	/**
-	 * What the watchdog reported from one point in time on.
+	 * What the watchdog reported from one point in time on: the final reports through a
+	 * listener (every one, however many), and at the end the episodes still going, which
+	 * the listener only gets once they are over.
 	 */
-	final class Window {
+	final class Window implements EventLoopListener {
 
 		private final Duration threshold;
 
-		private final Instant start;
+		private final Instant start = Instant.now();
 
-		Window(Duration threshold, Instant start) {
+		private final Queue<StallReport> reports = new ConcurrentLinkedQueue<>();
+
+		private final Queue<LoopCallEvent> calls = new ConcurrentLinkedQueue<>();
+
+		private final AutoCloseable registration;
+
+		Window(Duration threshold) {
 			this.threshold = threshold;
-			this.start = start;
+			this.registration = reports().addListener(this);
+		}
+
+		@Override
+		public void onStall(StallReport report) {
+			if (counts(report)) {
+				this.reports.add(report);
+			}
+		}
+
+		@Override
+		public void onCallSite(LoopCallEvent event) {
+			if (event.blocking() && !event.at().isBefore(this.start)
+					&& StackFrames.blamesApplication(event.stack().stream().map(StackTraceElement::toString).toList())) {
+				this.calls.add(event);
+			}
 		}
 
 		/**
@@ -108,17 +138,45 @@ final class LoopWatch {
 		 * that blame code, oldest first.
 		 * @return the stalls and blocking calls that began inside the window
 		 */
-		List<StallReport> close() {
-			awaitRounds(System.nanoTime() + LoopWatch.this.watchdog.getThreshold().toNanos());
-			return reports().recentStalls()
-				.stream()
-				.filter(this::counts)
-				.sorted(Comparator.comparing(StallReport::startedAt))
-				.toList();
+		Result close() {
+			try {
+				awaitRounds(System.nanoTime() + LoopWatch.this.watchdog.getThreshold().toNanos());
+			}
+			finally {
+				closeRegistration();
+			}
+			Map<List<Object>, StallReport> byEpisode = new LinkedHashMap<>();
+			for (StallReport report : this.reports) {
+				byEpisode.put(key(report), report);
+			}
+			for (StallReport report : reports().recentStalls()) {
+				if (counts(report)) {
+					byEpisode.putIfAbsent(key(report), report);
+				}
+			}
+			List<StallReport> stalls = new ArrayList<>(byEpisode.values());
+			stalls.sort(Comparator.comparing(StallReport::startedAt));
+			List<LoopCallEvent> calls = new ArrayList<>(this.calls);
+			calls.sort(Comparator.comparing(LoopCallEvent::at));
+			return new Result(List.copyOf(stalls), List.copyOf(calls));
+		}
+
+		private void closeRegistration() {
+			try {
+				this.registration.close();
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+		private List<Object> key(StallReport report) {
+			return List.of(report.kind(), String.valueOf(report.thread()), report.startedAt());
 		}
 
 		private boolean counts(StallReport report) {
-			if (report.startedAt().isBefore(this.start)) {
+			if (report.startedAt().isBefore(this.start) || !report.cause().blamesCode()
+					|| !StackFrames.blamesApplication(report.stack())) {
 				return false;
 			}
 			return switch (report.kind()) {
@@ -127,6 +185,17 @@ final class LoopWatch {
 				case JVM_PAUSE -> false;
 			};
 		}
+
+	}
+
+	/**
+	 * What a window saw.
+	 *
+	 * @param stalls stalls and blocking calls caught by BlockHound that blame code, oldest
+	 * first
+	 * @param calls blocking calls on loops recorded by JDK Flight Recorder, oldest first
+	 */
+	record Result(List<StallReport> stalls, List<LoopCallEvent> calls) {
 
 	}
 

@@ -14,6 +14,7 @@ import org.opentest4j.AssertionFailedError;
 
 import org.springframework.util.ClassUtils;
 
+import dev.bridge.eventloop.LoopCallEvent;
 import dev.bridge.eventloop.StallReport;
 
 /**
@@ -44,9 +45,12 @@ public final class NoEventLoopBlockingExtension implements BeforeEachCallback, A
 		if (window == null) {
 			return;
 		}
-		List<StallReport> reports = window.window().close();
-		if (!reports.isEmpty()) {
-			throw new AssertionFailedError(StallMessage.of(testName(context), window.settings().threshold(), reports));
+		LoopWatch.Result result = window.window().close();
+		List<StallReport> stalls = result.stalls();
+		List<LoopCallEvent> calls = window.settings().strict() ? result.calls() : List.of();
+		if (!stalls.isEmpty() || !calls.isEmpty()) {
+			throw new AssertionFailedError(
+					StallMessage.of(testName(context), window.settings().threshold(), stalls, calls));
 		}
 	}
 

@@ -34,7 +34,12 @@ final class SpringLoopWatches {
 			.anyMatch(BlockHoundReporter::isActive)) {
 			BridgeBlockHoundIntegration.reportTo(watchdog.getReports());
 		}
-		return new LoopWatch(watchdog, "the application context of " + context.getRequiredTestClass().getName());
+		LoopWatch watch = new LoopWatch(watchdog,
+				"the application context of " + context.getRequiredTestClass().getName());
+		// a cached context that was paused between test classes restarts its watchdog, which
+		// learns each loop's thread again in its first rounds
+		watch.awaitRounds();
+		return watch;
 	}
 
 }

@@ -1,8 +1,12 @@
 package dev.bridge.test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
+import dev.bridge.eventloop.LoopCallEvent;
 import dev.bridge.eventloop.StallReport;
 
 /**
@@ -16,31 +20,41 @@ final class StallMessage {
 	 */
 	static final int MAX_FRAMES = 12;
 
-	private static final String NL = System.lineSeparator();
+	/**
+	 * Distinct call sites listed in strict mode.
+	 */
+	static final int MAX_CALL_SITES = 10;
 
-	private static final List<String> FRAMEWORK_PREFIXES = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
-			"reactor.", "io.netty.", "io.micrometer.", "org.reactivestreams.", "org.springframework.", "org.aspectj.",
-			"org.junit.", "org.opentest4j.", "kotlin.", "kotlinx.", "dev.bridge.aspect.", "dev.bridge.autoconfigure.",
-			"dev.bridge.context.", "dev.bridge.eventloop.", "dev.bridge.metrics.", "dev.bridge.pool.",
-			"dev.bridge.web.", "dev.bridge.BlockingBridge", "dev.bridge.OffloadCall");
+	private static final String NL = System.lineSeparator();
 
 	private StallMessage() {
 	}
 
-	static String of(String test, Duration threshold, List<StallReport> reports) {
+	static String of(String test, Duration threshold, List<StallReport> stalls) {
+		return of(test, threshold, stalls, List.of());
+	}
+
+	static String of(String test, Duration threshold, List<StallReport> stalls, List<LoopCallEvent> calls) {
 		StringBuilder message = new StringBuilder();
 		message.append(test)
 			.append(" blocked ")
-			.append((reports.size() == 1) ? "an event loop" : "event loops")
+			.append((stalls.size() + calls.size() == 1) ? "an event loop" : "event loops")
 			.append(" (@NoEventLoopBlocking, threshold ")
-			.append(WatchSettings.format(threshold))
-			.append("), ")
-			.append(reports.size())
-			.append((reports.size() == 1) ? " episode:" : " episodes:");
-		int number = 1;
-		for (StallReport report : reports) {
-			message.append(NL).append(number++).append(") ");
-			appendEpisode(message, report);
+			.append(WatchSettings.format(threshold));
+		if (!calls.isEmpty()) {
+			message.append(", strict");
+		}
+		message.append(")");
+		if (!stalls.isEmpty()) {
+			message.append(", ").append(count(stalls.size(), "episode")).append(":");
+			int number = 1;
+			for (StallReport report : stalls) {
+				message.append(NL).append(number++).append(") ");
+				appendEpisode(message, report);
+			}
+		}
+		if (!calls.isEmpty()) {
+			appendCalls(message, calls, stalls.isEmpty());
 		}
 		message.append(NL)
 			.append("Every connection and task on a blocked loop waits. Move the blocking work off the loop "
@@ -48,9 +62,48 @@ final class StallMessage {
 		return message.toString();
 	}
 
+	private static String count(int count, String noun) {
+		return count + " " + noun + ((count == 1) ? "" : "s");
+	}
+
+	/**
+	 * Short blocking calls seen by the call-site recorder, one entry per call site.
+	 */
+	private static void appendCalls(StringBuilder message, List<LoopCallEvent> calls, boolean first) {
+		Map<List<Object>, List<LoopCallEvent>> sites = new LinkedHashMap<>();
+		for (LoopCallEvent call : calls) {
+			sites.computeIfAbsent(List.of(call.kind(), call.stack()), (key) -> new ArrayList<>()).add(call);
+		}
+		message.append(first ? ", " : NL + "and ")
+			.append(count(calls.size(), "short blocking call"))
+			.append(" from ")
+			.append(count(sites.size(), "place"))
+			.append(":");
+		int number = 1;
+		for (List<LoopCallEvent> site : sites.values()) {
+			if (number > MAX_CALL_SITES) {
+				message.append(NL).append("... ").append(count(sites.size() - MAX_CALL_SITES, "more place"));
+				break;
+			}
+			LoopCallEvent call = site.get(0);
+			Duration longest = site.stream().map(LoopCallEvent::duration).max(Duration::compareTo).orElseThrow();
+			message.append(NL)
+				.append("call ")
+				.append(number++)
+				.append(") ")
+				.append(call.kind())
+				.append(" on event loop '")
+				.append(call.thread())
+				.append("', ")
+				.append((site.size() == 1) ? "once" : site.size() + " times")
+				.append(", longest ")
+				.append(longest.toNanos() / 1000 / 1000.0)
+				.append(" ms");
+			appendFrames(message, call.stack().stream().map(StackTraceElement::toString).toList());
+		}
+	}
+
 	private static void appendEpisode(StringBuilder message, StallReport report) {
-		List<String> frames = report.stack().stream().map(StallMessage::withoutModule).toList();
-		int first = firstApplicationFrame(frames);
 		switch (report.kind()) {
 			case BLOCKING_CALL -> message.append("blocking call on event loop '")
 				.append(report.thread())
@@ -60,16 +113,31 @@ final class StallMessage {
 					.append(report.thread())
 					.append("' stalled for ")
 					.append(report.duration().toMillis())
-					.append(" ms");
+					.append(" ms (")
+					.append(report.cause().tagValue())
+					.append(")");
 				if (!report.ended()) {
 					message.append(" and still stalled when the test ended");
 				}
 			}
 		}
-		if (frames.isEmpty()) {
+		if (report.stack().isEmpty()) {
 			message.append("; its stack could not be read: the stall ended between two rounds of the watchdog");
 			return;
 		}
+		appendFrames(message, report.stack());
+	}
+
+	/**
+	 * The frames from the first application frame outwards, naming the innermost method when
+	 * it is not application code ({@code in java.lang.Thread.sleep}).
+	 */
+	private static void appendFrames(StringBuilder message, List<String> stack) {
+		List<String> frames = stack.stream().map(StackFrames::withoutModule).toList();
+		if (frames.isEmpty()) {
+			return;
+		}
+		int first = StackFrames.firstApplicationFrame(frames);
 		if (first > 0) {
 			message.append(", in ").append(method(frames.get(0)));
 		}
@@ -81,40 +149,6 @@ final class StallMessage {
 		if (end < frames.size()) {
 			message.append(NL).append("\t... ").append(frames.size() - end).append(" more");
 		}
-	}
-
-	/**
-	 * Index of the first frame of application code, -1 when there is none.
-	 */
-	static int firstApplicationFrame(List<String> frames) {
-		for (int i = 0; i < frames.size(); i++) {
-			if (isApplicationFrame(frames.get(i))) {
-				return i;
-			}
-		}
-		return -1;
-	}
-
-	static boolean isApplicationFrame(String frame) {
-		if (frame.contains("$$SpringCGLIB$$")) {
-			return false;
-		}
-		for (String prefix : FRAMEWORK_PREFIXES) {
-			if (frame.startsWith(prefix)) {
-				return false;
-			}
-		}
-		return true;
-	}
-
-	/**
-	 * A frame as {@link StackTraceElement#toString()} writes it, without the class loader and
-	 * module part ({@code java.base/java.lang.Thread.sleep(...)}).
-	 */
-	static String withoutModule(String frame) {
-		int paren = frame.indexOf('(');
-		int slash = frame.lastIndexOf('/', (paren >= 0) ? paren : frame.length() - 1);
-		return (slash >= 0) ? frame.substring(slash + 1) : frame;
 	}
 
 	private static String method(String frame) {
