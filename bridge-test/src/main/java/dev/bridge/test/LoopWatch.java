@@ -127,7 +127,7 @@ final class LoopWatch {
 		@Override
 		public void onCallSite(LoopCallEvent event) {
 			if (event.blocking() && !event.at().isBefore(this.start)
-					&& StackFrames.blamesApplication(event.stack().stream().map(StackTraceElement::toString).toList())) {
+					&& !StackFrames.isLoadingClasses(event.stack().stream().map(StackTraceElement::toString).toList())) {
 				this.calls.add(event);
 			}
 		}
@@ -176,7 +176,7 @@ final class LoopWatch {
 
 		private boolean counts(StallReport report) {
 			if (report.startedAt().isBefore(this.start) || !report.cause().blamesCode()
-					|| !StackFrames.blamesApplication(report.stack())) {
+					|| StackFrames.isLoadingClasses(report.stack())) {
 				return false;
 			}
 			return switch (report.kind()) {

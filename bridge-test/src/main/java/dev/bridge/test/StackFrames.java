@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Reads the frames of a loop's stack ({@link StackTraceElement#toString()} form): which are
- * the application's, and whether the loop was only loading classes.
+ * the application's, and whether the loop was loading classes.
  * <p>
  * The platform is the JDK, Reactor, Netty, Spring, Micrometer, Jackson, JUnit and Bridge
  * itself; every other frame is the application's, libraries it chose included (a JDBC
@@ -31,26 +31,22 @@ final class StackFrames {
 	}
 
 	/**
-	 * Whether a stall with this stack is the application's doing: its stack, when known, holds
-	 * an application frame, and the loop was not loading or linking classes for it.
+	 * Whether a loop with this stack was loading or linking classes for the code it ran (the
+	 * JVM warming up, which never fails a test): a class-loading frame comes before the
+	 * first application frame.
 	 * @param stack the frames, innermost first; empty when unknown
-	 * @return {@code true} when the stall blames the code under test
+	 * @return {@code true} when the loop was loading classes
 	 */
-	static boolean blamesApplication(List<String> stack) {
-		if (stack.isEmpty()) {
-			return true;
-		}
+	static boolean isLoadingClasses(List<String> stack) {
 		List<String> frames = stack.stream().map(StackFrames::withoutModule).toList();
 		int first = firstApplicationFrame(frames);
-		if (first < 0) {
-			return false;
-		}
-		for (int i = 0; i < first; i++) {
+		int end = (first >= 0) ? first : frames.size();
+		for (int i = 0; i < end; i++) {
 			if (isClassLoading(frames.get(i))) {
-				return false;
+				return true;
 			}
 		}
-		return true;
+		return false;
 	}
 
 	/**

@@ -23,6 +23,14 @@ final class Examples {
 	}
 
 	/**
+	 * Runs the class and returns the events of its containers and tests, for failures that
+	 * happen before any test starts.
+	 */
+	static Events runAll(Class<?> exampleClass) {
+		return EngineTestKit.engine("junit-jupiter").selectors(selectClass(exampleClass)).execute().allEvents();
+	}
+
+	/**
 	 * The failures of the tests that failed, in order.
 	 */
 	static List<Throwable> failures(Events events) {
