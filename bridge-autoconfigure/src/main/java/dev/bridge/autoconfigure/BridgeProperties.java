@@ -12,6 +12,8 @@ import org.springframework.validation.Validator;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.GuardMode;
+import dev.bridge.eventloop.LoopCallRecorder;
+import dev.bridge.eventloop.WatchdogSettings;
 import dev.bridge.pool.PoolSettings;
 
 /**
@@ -75,7 +77,8 @@ public class BridgeProperties implements Validator {
 	 */
 	@Override
 	public boolean supports(Class<?> type) {
-		return type == Pool.class || type == Shutdown.class || type == Eventloop.Watchdog.class;
+		return type == Pool.class || type == Shutdown.class || type == Eventloop.Watchdog.class
+				|| type == Eventloop.CallSites.class;
 	}
 
 	@Override
@@ -100,16 +103,18 @@ public class BridgeProperties implements Validator {
 					"must be positive or zero, was " + shutdown.awaitTermination);
 		}
 		else if (target instanceof Eventloop.Watchdog watchdog) {
-			if (!isPositive(watchdog.interval)) {
-				errors.rejectValue("interval", "positive", "must be strictly positive, was " + watchdog.interval);
-			}
-			if (!isPositive(watchdog.threshold)) {
-				errors.rejectValue("threshold", "positive", "must be strictly positive, was " + watchdog.threshold);
-			}
-			if (watchdog.startupGrace.isNegative()) {
-				errors.rejectValue("startupGrace", "positiveOrZero",
-						"must be positive or zero, was " + watchdog.startupGrace);
-			}
+			reject(errors, "interval", WatchdogSettings.intervalProblem(watchdog.interval));
+			reject(errors, "threshold", WatchdogSettings.thresholdProblem(watchdog.threshold));
+			reject(errors, "startupGrace", WatchdogSettings.startupGraceProblem(watchdog.startupGrace));
+		}
+		else if (target instanceof Eventloop.CallSites callSites) {
+			reject(errors, "threshold", LoopCallRecorder.thresholdProblem(callSites.threshold));
+		}
+	}
+
+	private static void reject(Errors errors, String field, @Nullable String problem) {
+		if (problem != null) {
+			errors.rejectValue(field, "invalid", problem);
 		}
 	}
 
@@ -272,8 +277,49 @@ public class BridgeProperties implements Validator {
 
 		private final Watchdog watchdog = new Watchdog();
 
+		private final CallSites callSites = new CallSites();
+
 		public Watchdog getWatchdog() {
 			return this.watchdog;
+		}
+
+		public CallSites getCallSites() {
+			return this.callSites;
+		}
+
+		/**
+		 * Recording of calls on event loops, however short, with JDK Flight Recorder.
+		 */
+		public static class CallSites {
+
+			/**
+			 * Whether calls on event-loop threads (blocking calls above the threshold, and CPU
+			 * samples) are recorded with JDK Flight Recorder event streaming and listed as
+			 * call sites in /actuator/bridge. Needs no agent and no JVM flag.
+			 */
+			private boolean enabled;
+
+			/**
+			 * Shortest blocking call (sleep, socket or file I/O, lock, park) that is recorded.
+			 */
+			private Duration threshold = LoopCallRecorder.DEFAULT_THRESHOLD;
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+			public Duration getThreshold() {
+				return this.threshold;
+			}
+
+			public void setThreshold(Duration threshold) {
+				this.threshold = threshold;
+			}
+
 		}
 
 		/**
@@ -287,19 +333,20 @@ public class BridgeProperties implements Validator {
 			private boolean enabled = true;
 
 			/**
-			 * Probe period.
+			 * Probe period; at least 1ms.
 			 */
-			private Duration interval = Duration.ofMillis(50);
+			private Duration interval = WatchdogSettings.DEFAULT_INTERVAL;
 
 			/**
-			 * Probe delay that counts as a stall and is reported with the loop's stack.
+			 * Probe delay that counts as a stall; blocked and busy stalls are reported with the
+			 * frames to blame, starved ones without.
 			 */
-			private Duration threshold = Duration.ofMillis(100);
+			private Duration threshold = WatchdogSettings.DEFAULT_THRESHOLD;
 
 			/**
 			 * Time after start-up during which no stall is reported.
 			 */
-			private Duration startupGrace = Duration.ofSeconds(5);
+			private Duration startupGrace = WatchdogSettings.DEFAULT_STARTUP_GRACE;
 
 			public boolean isEnabled() {
 				return this.enabled;
@@ -331,6 +378,14 @@ public class BridgeProperties implements Validator {
 
 			public void setStartupGrace(Duration startupGrace) {
 				this.startupGrace = startupGrace;
+			}
+
+			/**
+			 * The settings record the watchdog takes.
+			 * @return the settings
+			 */
+			public WatchdogSettings toSettings() {
+				return new WatchdogSettings(this.interval, this.threshold, this.startupGrace);
 			}
 
 		}

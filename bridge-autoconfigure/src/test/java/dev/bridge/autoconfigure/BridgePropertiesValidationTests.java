@@ -30,7 +30,9 @@ class BridgePropertiesValidationTests {
 			bridge.pools.images.keep-alive          | 0s    | must be strictly positive, was PT0S
 			bridge.pools.default.timeout            | -1s   | must be strictly positive, was PT-1S
 			bridge.shutdown.await-termination       | -5s   | must be positive or zero, was PT-5S
-			bridge.eventloop.watchdog.interval      | 0ms   | must be strictly positive, was PT0S
+			bridge.eventloop.watchdog.interval      | 0ms   | must be at least 1ms, was PT0S
+			bridge.eventloop.watchdog.interval      | 500us | must be at least 1ms, was PT0.0005S
+			bridge.eventloop.call-sites.threshold   | -1ms  | must be positive or zero, was PT-0.001S
 			bridge.eventloop.watchdog.threshold     | -1ms  | must be strictly positive, was PT-0.001S
 			bridge.eventloop.watchdog.startup-grace | -1s   | must be positive or zero, was PT-1S
 			bridge.guard.mode                       | loud  | failed to convert

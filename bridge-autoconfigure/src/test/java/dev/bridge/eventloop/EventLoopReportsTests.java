@@ -11,6 +11,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.bridge.eventloop.StallReport.Kind;
+import dev.bridge.metrics.EventLoopMetrics;
 import dev.bridge.eventloop.TestLoops.FakeClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,7 +26,11 @@ class EventLoopReportsTests {
 
 	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-	private final EventLoopReports reports = new EventLoopReports(this.registry, TestLoops.WALL, this.clock);
+	private final EventLoopReports reports = new EventLoopReports(TestLoops.WALL, this.clock);
+
+	{
+		new EventLoopMetrics(this.reports, null).bindTo(this.registry);
+	}
 
 	@Test
 	void keepsTheLatestTwentyReportsNewestFirst() {
@@ -47,7 +52,7 @@ class EventLoopReportsTests {
 		}
 		this.reports.blockingCall(loop, "java.lang.Thread.sleep", stack("OtherSite"));
 		assertThat(this.reports.blockingCalls()).isEqualTo(4);
-		assertThat(this.registry.get("bridge.eventloop.blocking.calls").counter().count()).isEqualTo(4);
+		assertThat(this.registry.get("bridge.eventloop.blocking.calls").functionCounter().count()).isEqualTo(4);
 		assertThat(this.reports.recentStalls()).hasSize(4).allSatisfy((report) -> {
 			assertThat(report.kind()).isEqualTo(Kind.BLOCKING_CALL);
 			assertThat(report.thread()).isEqualTo("loop-1");
@@ -69,8 +74,8 @@ class EventLoopReportsTests {
 	void stallsAreCountedSeparatelyFromBlockingCallsAndPauses() {
 		this.clock.setMillis(500);
 		EventLoopReports.Entry episode = this.reports.stallStarted("loop-1", 0, 500_000_000L, Duration.ofMillis(100),
-				new StackTraceElement[0], false);
-		this.reports.jvmPause(0, 200_000_000L);
+				new StallEvidence.Verdict(StallCause.BLOCKED, stack("Site"), List.of(), "", false, -1, -1, 2));
+		this.reports.jvmPause(0, 200_000_000L, "");
 		this.clock.setMillis(700);
 		assertThat(this.reports.recentStalls().get(1).duration()).isEqualTo(Duration.ofMillis(700));
 		this.reports.stallEnded(episode, 600_000_000L);
@@ -80,7 +85,12 @@ class EventLoopReportsTests {
 		assertThat(this.reports.stalls()).isEqualTo(1);
 		assertThat(this.reports.jvmPauses()).isEqualTo(1);
 		assertThat(this.reports.blockingCalls()).isZero();
-		assertThat(this.registry.get("bridge.eventloop.stalls").counter().count()).isEqualTo(1);
+		assertThat(this.registry.get("bridge.eventloop.stalls").tag("cause", "blocked").functionCounter().count())
+			.isEqualTo(1);
+		assertThat(this.registry.get("bridge.eventloop.stalls").tag("cause", "jvm-pause").functionCounter().count())
+			.isEqualTo(1);
+		assertThat(this.registry.get("bridge.eventloop.stalls").tag("cause", "busy").functionCounter().count())
+			.isZero();
 	}
 
 	@Test
