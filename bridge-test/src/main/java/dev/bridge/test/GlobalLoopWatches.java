@@ -14,6 +14,7 @@ import dev.bridge.eventloop.EventLoopSource;
 import dev.bridge.eventloop.EventLoopWatchdog;
 import dev.bridge.eventloop.ParallelSchedulerLoopSource;
 import dev.bridge.eventloop.ReactorNettyLoopSource;
+import dev.bridge.eventloop.WatchdogSettings;
 import reactor.netty.http.HttpResources;
 
 /**
@@ -21,7 +22,8 @@ import reactor.netty.http.HttpResources;
  * ({@code HttpResources}, which {@code HttpServer} and {@code HttpClient} use unless told
  * otherwise) and {@code Schedulers.parallel()}, with no start-up grace. One per threshold,
  * started on first use and kept for the life of the JVM (a daemon thread), so that every
- * loop's thread is known before the first test that uses it starts.
+ * loop's thread is known before the first test that uses it starts. Strict mode adds a JDK
+ * Flight Recorder call-site recorder on the same loops, also kept once started.
  */
 final class GlobalLoopWatches {
 
@@ -45,6 +47,9 @@ final class GlobalLoopWatches {
 	static LoopWatch forSettings(WatchSettings settings) {
 		LoopWatch watch = watches.computeIfAbsent(settings.threshold(), (threshold) -> start(settings));
 		connectBlockHound(watch.reports());
+		if (settings.strict()) {
+			watch.recordCalls();
+		}
 		return watch;
 	}
 
@@ -54,8 +59,9 @@ final class GlobalLoopWatches {
 			sources.add(ReactorNetty.globalLoops());
 		}
 		sources.add(new ParallelSchedulerLoopSource());
-		EventLoopWatchdog watchdog = new EventLoopWatchdog(settings.interval(), settings.threshold(), Duration.ZERO,
-				sources, new EventLoopReports(null), null);
+		EventLoopWatchdog watchdog = new EventLoopWatchdog(
+				new WatchdogSettings(settings.interval(), settings.threshold(), Duration.ZERO), sources,
+				new EventLoopReports());
 		watchdog.start();
 		LoopWatch watch = new LoopWatch(watchdog, "@NoEventLoopBlocking (global loops, threshold "
 				+ WatchSettings.format(settings.threshold()) + ")");

@@ -12,12 +12,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import org.jspecify.annotations.Nullable;
 import org.opentest4j.AssertionFailedError;
 
 import dev.bridge.eventloop.EventLoopReports;
 import dev.bridge.eventloop.EventLoopReports.EventLoopListener;
 import dev.bridge.eventloop.EventLoopWatchdog;
 import dev.bridge.eventloop.LoopCallEvent;
+import dev.bridge.eventloop.LoopCallRecorder;
 import dev.bridge.eventloop.StallReport;
 
 /**
@@ -33,9 +35,18 @@ final class LoopWatch {
 	 */
 	private static final Duration PATIENCE = Duration.ofSeconds(10);
 
+	/**
+	 * How long JDK Flight Recorder may keep recorded events before it hands them to a
+	 * stream: it flushes about once a second.
+	 */
+	private static final Duration JFR_FLUSH = Duration.ofMillis(1500);
+
 	private final EventLoopWatchdog watchdog;
 
 	private final String owner;
+
+	// the JFR recorder this watch started for strict mode, if any
+	private volatile @Nullable LoopCallRecorder recorder;
 
 	LoopWatch(EventLoopWatchdog watchdog, String owner) {
 		this.watchdog = watchdog;
@@ -48,6 +59,18 @@ final class LoopWatch {
 
 	EventLoopReports reports() {
 		return this.watchdog.getReports();
+	}
+
+	/**
+	 * Starts recording short blocking calls on this watch's loops with JDK Flight Recorder,
+	 * for strict mode, unless the application context does it already.
+	 */
+	synchronized void recordCalls() {
+		if (this.recorder == null) {
+			LoopCallRecorder recorder = new LoopCallRecorder(reports(), this.watchdog, LoopCallRecorder.DEFAULT_THRESHOLD);
+			recorder.start();
+			this.recorder = recorder;
+		}
 	}
 
 	/**
@@ -139,8 +162,27 @@ final class LoopWatch {
 		 * @return the stalls and blocking calls that began inside the window
 		 */
 		Result close() {
+			return close(false);
+		}
+
+		/**
+		 * Closes the window, like {@link #close()}; with {@code calls}, also waits for JDK
+		 * Flight Recorder to hand over the calls made inside it (it does so about once a
+		 * second).
+		 * @param withCalls whether the recorded calls are wanted
+		 * @return the stalls and blocking calls that began inside the window
+		 */
+		Result close(boolean withCalls) {
+			long end = System.nanoTime();
 			try {
-				awaitRounds(System.nanoTime() + LoopWatch.this.watchdog.getThreshold().toNanos());
+				awaitRounds(end + LoopWatch.this.watchdog.getThreshold().toNanos());
+				if (withCalls) {
+					long flushed = end + JFR_FLUSH.toNanos();
+					long now;
+					while ((now = System.nanoTime()) < flushed) {
+						LockSupport.parkNanos(flushed - now);
+					}
+				}
 			}
 			finally {
 				closeRegistration();

@@ -23,7 +23,8 @@ import org.springframework.test.context.MergedContextConfiguration;
  * (on the class or on one of its methods): the watchdog's threshold is the annotation's
  * (the smallest, when several differ), there is no start-up grace, the watchdog probes
  * often enough to catch a stall of that length with its stack, and
- * {@code bridge.guard.mode} is {@code fail}. The threshold and the grace override the
+ * {@code bridge.guard.mode} is {@code fail}; in strict mode, the call-site recorder is on
+ * ({@code bridge.eventloop.call-sites.enabled}). The threshold and the grace override the
  * application's settings; the guard mode and the interval are defaults that the test's own
  * properties ({@code @SpringBootTest(properties = ...)}, {@code @TestPropertySource}) and
  * system properties override.
@@ -34,18 +35,23 @@ class NoEventLoopBlockingContextCustomizerFactory implements ContextCustomizerFa
 	public @Nullable ContextCustomizer createContextCustomizer(Class<?> testClass,
 			List<ContextConfigurationAttributes> configAttributes) {
 		WatchSettings settings = null;
+		boolean strict = false;
 		for (Class<?> candidate = testClass; candidate != null; candidate = candidate.getEnclosingClass()) {
 			Class<?> type = candidate;
-			settings = smaller(settings, AnnotationSupport.findAnnotation(type, NoEventLoopBlocking.class)
+			WatchSettings found = AnnotationSupport.findAnnotation(type, NoEventLoopBlocking.class)
 				.map((annotation) -> WatchSettings.of(annotation, type))
-				.orElse(null));
+				.orElse(null);
+			strict |= found != null && found.strict();
+			settings = smaller(settings, found);
 			for (Method method : type.getMethods()) {
-				settings = smaller(settings, AnnotationSupport.findAnnotation(method, NoEventLoopBlocking.class)
+				found = AnnotationSupport.findAnnotation(method, NoEventLoopBlocking.class)
 					.map((annotation) -> WatchSettings.of(annotation, method))
-					.orElse(null));
+					.orElse(null);
+				strict |= found != null && found.strict();
+				settings = smaller(settings, found);
 			}
 		}
-		return (settings != null) ? new Customizer(settings.threshold(), settings.interval()) : null;
+		return (settings != null) ? new Customizer(settings.threshold(), settings.interval(), strict) : null;
 	}
 
 	private static @Nullable WatchSettings smaller(@Nullable WatchSettings current, @Nullable WatchSettings other) {
@@ -59,7 +65,7 @@ class NoEventLoopBlockingContextCustomizerFactory implements ContextCustomizerFa
 	 * The customizer; equal for equal settings, so that such test classes share a cached
 	 * context.
 	 */
-	record Customizer(Duration threshold, Duration interval) implements ContextCustomizer {
+	record Customizer(Duration threshold, Duration interval, boolean strict) implements ContextCustomizer {
 
 		static final String SOURCE_NAME = "@NoEventLoopBlocking";
 
@@ -71,6 +77,9 @@ class NoEventLoopBlockingContextCustomizerFactory implements ContextCustomizerFa
 			Map<String, Object> settings = new LinkedHashMap<>();
 			settings.put("bridge.eventloop.watchdog.threshold", WatchSettings.format(this.threshold));
 			settings.put("bridge.eventloop.watchdog.startup-grace", "0s");
+			if (this.strict) {
+				settings.put("bridge.eventloop.call-sites.enabled", "true");
+			}
 			sources.addFirst(new MapPropertySource(SOURCE_NAME, settings));
 			Map<String, Object> defaults = new LinkedHashMap<>();
 			defaults.put("bridge.guard.mode", "fail");

@@ -34,7 +34,7 @@ public final class NoEventLoopBlockingExtension implements BeforeEachCallback, A
 	@Override
 	public void beforeEach(ExtensionContext context) {
 		WatchSettings settings = settings(context);
-		LoopWatch watch = isSpringTest(context.getRequiredTestClass()) ? SpringLoopWatches.forTest(context)
+		LoopWatch watch = isSpringTest(context.getRequiredTestClass()) ? SpringLoopWatches.forTest(context, settings)
 				: GlobalLoopWatches.forSettings(settings);
 		context.getStore(NAMESPACE).put(Window.class, new Window(settings, watch.open(settings.threshold())));
 	}
@@ -45,7 +45,7 @@ public final class NoEventLoopBlockingExtension implements BeforeEachCallback, A
 		if (window == null) {
 			return;
 		}
-		LoopWatch.Result result = window.window().close();
+		LoopWatch.Result result = window.window().close(window.settings().strict());
 		List<StallReport> stalls = result.stalls();
 		List<LoopCallEvent> calls = window.settings().strict() ? result.calls() : List.of();
 		if (!stalls.isEmpty() || !calls.isEmpty()) {

@@ -9,6 +9,7 @@ import org.springframework.test.context.junit.jupiter.SpringExtension;
 import dev.bridge.eventloop.BlockHoundReporter;
 import dev.bridge.eventloop.BridgeBlockHoundIntegration;
 import dev.bridge.eventloop.EventLoopWatchdog;
+import dev.bridge.eventloop.LoopCallRecorder;
 
 /**
  * The watchdog of a Spring test's application context.
@@ -18,7 +19,7 @@ final class SpringLoopWatches {
 	private SpringLoopWatches() {
 	}
 
-	static LoopWatch forTest(ExtensionContext context) {
+	static LoopWatch forTest(ExtensionContext context, WatchSettings settings) {
 		ApplicationContext applicationContext = SpringExtension.getApplicationContext(context);
 		EventLoopWatchdog watchdog = applicationContext.getBeanProvider(EventLoopWatchdog.class).getIfUnique();
 		if (watchdog == null) {
@@ -36,6 +37,12 @@ final class SpringLoopWatches {
 		}
 		LoopWatch watch = new LoopWatch(watchdog,
 				"the application context of " + context.getRequiredTestClass().getName());
+		if (settings.strict() && applicationContext.getBeanProvider(LoopCallRecorder.class).getIfUnique() == null) {
+			throw new ExtensionConfigurationException("@NoEventLoopBlocking(strict = true) on "
+					+ context.getRequiredTestClass().getName() + " needs Bridge's call-site recorder, but the "
+					+ "application context has none: bridge.eventloop.call-sites.enabled=false turns it off. Remove "
+					+ "that setting for this test, or use strict = false.");
+		}
 		// a cached context that was paused between test classes restarts its watchdog, which
 		// learns each loop's thread again in its first rounds
 		watch.awaitRounds();
