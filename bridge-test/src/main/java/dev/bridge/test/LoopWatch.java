@@ -150,7 +150,7 @@ final class LoopWatch {
 		@Override
 		public void onCallSite(LoopCallEvent event) {
 			if (event.blocking() && !event.at().isBefore(this.start)
-					&& !StackFrames.isLoadingClasses(event.stack().stream().map(StackTraceElement::toString).toList())) {
+					&& StackFrames.blamesApplication(event.stack().stream().map(StackTraceElement::toString).toList())) {
 				this.calls.add(event);
 			}
 		}
@@ -218,7 +218,7 @@ final class LoopWatch {
 
 		private boolean counts(StallReport report) {
 			if (report.startedAt().isBefore(this.start) || !report.cause().blamesCode()
-					|| StackFrames.isLoadingClasses(report.stack())) {
+					|| !StackFrames.blamesApplication(report.stack())) {
 				return false;
 			}
 			return switch (report.kind()) {

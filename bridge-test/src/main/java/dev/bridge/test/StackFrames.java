@@ -31,6 +31,19 @@ final class StackFrames {
 	}
 
 	/**
+	 * Whether a stall with this stack is the application's doing: the stack was read while it
+	 * lasted, it holds an application frame, and the loop was not loading or linking classes
+	 * for it. A stall over before the watchdog looked (no stack) is not blamed, as the
+	 * watchdog does not blame it either.
+	 * @param stack the frames, innermost first; empty when unknown
+	 * @return {@code true} when the stall blames the code under test
+	 */
+	static boolean blamesApplication(List<String> stack) {
+		List<String> frames = stack.stream().map(StackFrames::withoutModule).toList();
+		return StackFrames.firstApplicationFrame(frames) >= 0 && !isLoadingClasses(stack);
+	}
+
+	/**
 	 * Whether a loop with this stack was loading or linking classes for the code it ran (the
 	 * JVM warming up, which never fails a test): a class-loading frame comes before the
 	 * first application frame.

@@ -94,6 +94,20 @@ class StallMessageTests {
 	}
 
 	@Test
+	void onlyStacksWithApplicationCodeBlameTheApplication() {
+		assertThat(StackFrames.blamesApplication(List.of("java.base/java.lang.Thread.sleep(Native Method)",
+				"app//com.example.Handler.get(Handler.java:3)")))
+			.isTrue();
+		assertThat(StackFrames.blamesApplication(List.of())).isFalse();
+		assertThat(StackFrames.blamesApplication(List.of("tools.jackson.core.json.JsonFactory.constructNameMatcher(JsonFactory.java:522)",
+				"reactor.netty.channel.ChannelOperations.onInboundNext(ChannelOperations.java:1)")))
+			.isFalse();
+		assertThat(StackFrames.blamesApplication(List.of("java.base/java.lang.ClassLoader.defineClass1(Native Method)",
+				"app//com.example.Handler.get(Handler.java:3)")))
+			.isFalse();
+	}
+
+	@Test
 	void classLoadingBeforeTheApplicationFrameIsWarmUp() {
 		assertThat(StackFrames.isLoadingClasses(List.of("java.base/java.lang.ClassLoader.defineClass1(Native Method)",
 				"app//com.example.Handler.get(Handler.java:3)")))

@@ -26,6 +26,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.pool.BlockingPool;
+import dev.bridge.test.NoEventLoopBlocking;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
@@ -66,11 +67,13 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void pingAnswersPong() {
 		this.client.get().uri("/api/ping").exchange().expectStatus().isOk().expectBody(String.class).isEqualTo("pong");
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void userIsFetchedThenFormattedOnTheDefaultPool() {
 		this.client.get()
 			.uri("/api/users/42")
@@ -127,6 +130,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void thumbnailIsAPngRenderedOnTheImagesPool() throws IOException {
 		EntityExchangeResult<byte[]> result = this.client.get()
 			.uri("/api/thumbnails/7?size=64")
@@ -181,6 +185,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void imagesPoolNeverRunsMoreThanItsTwoThreads() {
 		Set<String> threads = ConcurrentHashMap.newKeySet();
 		Flux.range(0, 8)
@@ -196,6 +201,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void legacyRunsOnTheDefaultPoolWhileThumbnailsFloodTheImagesPool() {
 		BlockingPool images = this.bridge.pool("images");
 		List<Integer> statuses = new CopyOnWriteArrayList<>();
@@ -224,6 +230,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void legacyCallRunsOnTheDefaultPool() {
 		this.client.get()
 			.uri("/api/legacy/7?delayMs=30")
@@ -319,6 +326,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void offloadedCallsAreTimedPerPool() {
 		this.client.get().uri("/api/legacy/1?delayMs=0").exchange().expectStatus().isOk();
 		this.client.get().uri("/api/thumbnails/1?size=16").exchange().expectStatus().isOk();
