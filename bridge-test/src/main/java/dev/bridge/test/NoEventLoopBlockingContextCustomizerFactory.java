@@ -8,6 +8,8 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.junit.platform.commons.support.AnnotationSupport;
+import org.junit.platform.commons.support.HierarchyTraversalMode;
+import org.junit.platform.commons.support.ReflectionSupport;
 
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MapPropertySource;
@@ -43,7 +45,9 @@ class NoEventLoopBlockingContextCustomizerFactory implements ContextCustomizerFa
 				.orElse(null);
 			strict |= found != null && found.strict();
 			settings = smaller(settings, found);
-			for (Method method : type.getMethods()) {
+			for (Method method : ReflectionSupport.findMethods(type,
+					(candidate) -> AnnotationSupport.isAnnotated(candidate, NoEventLoopBlocking.class),
+					HierarchyTraversalMode.TOP_DOWN)) {
 				found = AnnotationSupport.findAnnotation(method, NoEventLoopBlocking.class)
 					.map((annotation) -> WatchSettings.of(annotation, method))
 					.orElse(null);

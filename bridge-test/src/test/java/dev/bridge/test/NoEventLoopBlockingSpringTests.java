@@ -100,6 +100,16 @@ class NoEventLoopBlockingSpringTests {
 	}
 
 	@Test
+	void annotationOnATestMethodSetsUpTheContext() {
+		Events events = Examples.run(MethodLevelExample.class);
+		assertThat(Examples.failures(events)).isEmpty();
+		events.assertStatistics((stats) -> stats.started(1).succeeded(1));
+		assertThat(MethodLevelExample.watchdog.getThreshold()).hasMillis(300);
+		assertThat(MethodLevelExample.watchdog.getStartupGrace()).isZero();
+		assertThat(MethodLevelExample.guardMode).isEqualTo(GuardMode.FAIL);
+	}
+
+	@Test
 	void stallDuringContextStartupDoesNotFailTheFirstTest() {
 		Events events = Examples.run(StartupStallExample.class);
 		assertThat(Examples.failures(events)).isEmpty();
@@ -264,6 +274,22 @@ class NoEventLoopBlockingSpringTests {
 		void blocksTheLoopBelowTheThreshold(@Autowired EventLoopWatchdog watchdog) {
 			LongThresholdExample.watchdog = watchdog;
 			this.client.get().uri("/sleep-on-loop/200").exchange().expectStatus().isOk();
+		}
+
+	}
+
+	@SpringBootTest(classes = ExampleApp.class)
+	static class MethodLevelExample {
+
+		static EventLoopWatchdog watchdog;
+
+		static GuardMode guardMode;
+
+		@Test
+		@NoEventLoopBlocking(threshold = "300ms")
+		void readsTheContext(@Autowired EventLoopWatchdog watchdog, @Autowired EventLoopGuard guard) {
+			MethodLevelExample.watchdog = watchdog;
+			MethodLevelExample.guardMode = guard.getMode();
 		}
 
 	}
