@@ -130,116 +130,6 @@ class BlockingBridgeTests {
 	}
 
 	@Test
-	void threadsAreCreatedUpToTheMaximumBeforeAnythingQueues() throws Exception {
-		BlockingBridge bridge = bridge(small("p", 3, 10));
-		CountDownLatch gate = gate();
-		CountDownLatch started = new CountDownLatch(3);
-		for (int i = 0; i < 3; i++) {
-			bridge.spawn("p", () -> {
-				started.countDown();
-				return gate.await(10, TimeUnit.SECONDS);
-			}).subscribe();
-		}
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		assertThat(bridge.pool("p").threads()).isEqualTo(3);
-		assertThat(bridge.pool("p").queued()).isZero();
-		bridge.spawn("p", () -> "queued").subscribe();
-		assertThat(bridge.pool("p").queued()).isEqualTo(1);
-	}
-
-	@Test
-	void idleThreadsRetireAfterKeepAlive() {
-		BlockingBridge bridge = bridge(small("p", 4, 10).withKeepAlive(Duration.ofMillis(100)));
-		Flux.range(0, 4).flatMap((i) -> bridge.spawn("p", () -> i)).blockLast(Duration.ofSeconds(5));
-		await().atMost(Duration.ofSeconds(5)).until(() -> bridge.pool("p").threads() == 0);
-	}
-
-	@Test
-	void fullQueueIsRefusedWithSaturatedExceptionNamingThePoolAndTheFix() throws Exception {
-		BlockingBridge bridge = bridge(small("tiny", 1, 1));
-		CountDownLatch gate = gate();
-		CountDownLatch started = new CountDownLatch(1);
-		bridge.spawn("tiny", () -> {
-			started.countDown();
-			return gate.await(10, TimeUnit.SECONDS);
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		bridge.spawn("tiny", () -> "queued").subscribe();
-		StepVerifier.create(bridge.spawn("tiny", () -> "refused"))
-			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingPoolSaturatedException.class)
-				.hasMessage("Blocking pool 'tiny' is saturated: all 1 threads are busy and its queue of 1 is full; "
-						+ "retry later, or raise bridge.pools.tiny.max-threads / bridge.pools.tiny.queue-capacity"))
-			.verify(Duration.ofSeconds(5));
-		assertThat(bridge.pool("tiny").rejectedCount()).isEqualTo(1);
-	}
-
-	@Test
-	void cancellingAQueuedTaskRemovesItSoItNeverRuns() throws Exception {
-		BlockingBridge bridge = bridge(small("one", 1, 10));
-		CountDownLatch gate = gate();
-		CountDownLatch started = new CountDownLatch(1);
-		bridge.spawn("one", () -> {
-			started.countDown();
-			return gate.await(10, TimeUnit.SECONDS);
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		AtomicBoolean ran = new AtomicBoolean();
-		Disposable queued = bridge.spawn("one", () -> ran.getAndSet(true)).subscribe();
-		assertThat(bridge.pool("one").queued()).isEqualTo(1);
-		queued.dispose();
-		assertThat(bridge.pool("one").queued()).isZero();
-		assertThat(bridge.pool("one").cancelledCount()).isEqualTo(1);
-		gate.countDown();
-		StepVerifier.create(bridge.spawn("one", () -> "after")).expectNext("after").verifyComplete();
-		assertThat(ran).isFalse();
-	}
-
-	@Test
-	void cancellingARunningTaskInterruptsIt() throws Exception {
-		BlockingBridge bridge = bridge(small("p", 1, 10));
-		CountDownLatch started = new CountDownLatch(1);
-		CountDownLatch interrupted = new CountDownLatch(1);
-		Disposable running = bridge.spawn("p", () -> {
-			started.countDown();
-			try {
-				new CountDownLatch(1).await(10, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				interrupted.countDown();
-			}
-			return "done";
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		running.dispose();
-		assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
-		assertThat(bridge.pool("p").cancelledCount()).isEqualTo(1);
-	}
-
-	@Test
-	void cancellingARunningTaskDoesNotInterruptItWhenThePoolSaysSo() throws Exception {
-		BlockingBridge bridge = bridge(small("p", 1, 10).withInterruptOnCancel(false));
-		CountDownLatch started = new CountDownLatch(1);
-		CountDownLatch release = gate();
-		AtomicReference<String> outcome = new AtomicReference<>();
-		Disposable running = bridge.spawn("p", () -> {
-			started.countDown();
-			try {
-				release.await(10, TimeUnit.SECONDS);
-				outcome.set("finished");
-			}
-			catch (InterruptedException ex) {
-				outcome.set("interrupted");
-			}
-			return "done";
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		running.dispose();
-		release.countDown();
-		await().atMost(Duration.ofSeconds(5)).untilAtomic(outcome, org.hamcrest.Matchers.notNullValue());
-		assertThat(outcome).hasValue("finished");
-	}
-
-	@Test
 	void poolTimeoutFailsWithBlockingTimeoutExceptionAndInterruptsTheTask() {
 		BlockingBridge bridge = bridge(small("slow", 1, 10).withTimeout(Duration.ofMillis(100)));
 		CountDownLatch interrupted = new CountDownLatch(1);
@@ -323,14 +213,6 @@ class BlockingBridgeTests {
 	}
 
 	@Test
-	void schedulerRunsHandWrittenSubscribeOnOnThePool() {
-		BlockingBridge bridge = bridge(small("io", 2, 10));
-		StepVerifier.create(Mono.fromCallable(() -> Thread.currentThread().getName())
-			.subscribeOn(bridge.scheduler("io"))).assertNext((name) -> assertThat(name).startsWith("bridge-io-"))
-			.verifyComplete();
-	}
-
-	@Test
 	void callersMdcIsVisibleInsideAndNotLeftOnThePoolThread() {
 		BlockingBridge bridge = bridge(small("one", 1, 10));
 		MDC.put("traceId", "abc");
@@ -396,56 +278,6 @@ class BlockingBridgeTests {
 		assertThat(queuedError.get()).isInstanceOf(BlockingPoolSaturatedException.class)
 			.hasMessageContaining("is shut down");
 		assertThat(bridge.pool("one").abandonedCount()).isEqualTo(2);
-	}
-
-	@Test
-	void virtualThreadsNeedJava21AndSaySo() {
-		PoolSettings settings = small("vt", 2, 10).withVirtualThreads(true);
-		if (Runtime.version().feature() < 21) {
-			assertThatExceptionOfType(BridgeConfigurationException.class).isThrownBy(() -> bridge(settings))
-				.withMessage("bridge.pools.vt.virtual-threads is true, which needs Java 21 or newer, but this JVM is "
-						+ "Java " + Runtime.version().feature()
-						+ "; run on Java 21+ or set bridge.pools.vt.virtual-threads=false");
-		}
-		else {
-			BlockingBridge bridge = bridge(settings);
-			StepVerifier.create(bridge.spawn("vt", Thread::currentThread)).assertNext((thread) -> {
-				assertThat(thread.getName()).startsWith("bridge-vt-");
-				assertThat(thread.toString()).startsWith("VirtualThread");
-			}).verifyComplete();
-		}
-	}
-
-	@Test
-	void virtualThreadPoolsKeepTheirBound() throws Exception {
-		if (Runtime.version().feature() < 21) {
-			assertThatExceptionOfType(BridgeConfigurationException.class)
-				.isThrownBy(() -> bridge(small("vt", 1, 1).withVirtualThreads(true)));
-			return;
-		}
-		BlockingBridge bridge = bridge(small("vt", 1, 1).withVirtualThreads(true));
-		CountDownLatch gate = gate();
-		CountDownLatch started = new CountDownLatch(1);
-		bridge.spawn("vt", () -> {
-			started.countDown();
-			return gate.await(10, TimeUnit.SECONDS);
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		bridge.spawn("vt", () -> "queued").subscribe();
-		StepVerifier.create(bridge.spawn("vt", () -> "refused"))
-			.expectError(BlockingPoolSaturatedException.class)
-			.verify(Duration.ofSeconds(5));
-	}
-
-	@Test
-	void poolSettingsNameThePropertyOfABadValue() {
-		assertThatIllegalArgumentException().isThrownBy(() -> small("p", 0, 1))
-			.withMessage("bridge.pools.p.max-threads must be strictly positive, was 0");
-		assertThatIllegalArgumentException().isThrownBy(() -> small("p", 1, -1))
-			.withMessage("bridge.pools.p.queue-capacity must be positive or zero, was -1");
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> PoolSettings.defaults("p").withKeepAlive(Duration.ZERO))
-			.withMessage("bridge.pools.p.keep-alive must be strictly positive, was PT0S");
 	}
 
 }

@@ -84,18 +84,9 @@ public class BridgeProperties implements Validator {
 	@Override
 	public void validate(Object target, Errors errors) {
 		if (target instanceof Pool pool) {
-			if (pool.maxThreads <= 0) {
-				errors.rejectValue("maxThreads", "positive", "must be strictly positive, was " + pool.maxThreads);
-			}
-			if (pool.queueCapacity < 0) {
-				errors.rejectValue("queueCapacity", "positiveOrZero",
-						"must be positive or zero, was " + pool.queueCapacity);
-			}
-			if (!isPositive(pool.keepAlive)) {
-				errors.rejectValue("keepAlive", "positive", "must be strictly positive, was " + pool.keepAlive);
-			}
-			if (pool.timeout != null && !isPositive(pool.timeout)) {
-				errors.rejectValue("timeout", "positive", "must be strictly positive, was " + pool.timeout);
+			for (PoolSettings.Violation violation : PoolSettings.check(pool.maxThreads, pool.queueCapacity,
+					pool.keepAlive, pool.timeout)) {
+				errors.rejectValue(violation.field(), "invalid", violation.reason());
 			}
 		}
 		else if (target instanceof Shutdown shutdown && shutdown.awaitTermination.isNegative()) {

@@ -258,10 +258,17 @@ public class LoopCallRecorder implements SmartLifecycle {
 			RecordedFrame frame = frames.get(i);
 			String type = frame.getMethod().getType().getName();
 			int line = frame.getLineNumber();
-			stack[i] = new StackTraceElement(type, frame.getMethod().getName(), null,
-					frame.isJavaFrame() ? line : -2);
+			// JFR keeps no file names: the top-level class's, as javac names its source file
+			stack[i] = new StackTraceElement(type, frame.getMethod().getName(),
+					frame.isJavaFrame() ? sourceFile(type) : null, frame.isJavaFrame() ? line : -2);
 		}
 		return stack;
+	}
+
+	private static String sourceFile(String type) {
+		String simple = type.substring(type.lastIndexOf('.') + 1);
+		int nested = simple.indexOf('$');
+		return ((nested > 0) ? simple.substring(0, nested) : simple) + ".java";
 	}
 
 	private record SiteKey(String method, String kind) {

@@ -1,6 +1,8 @@
 package dev.bridge.pool;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
@@ -39,22 +41,98 @@ public record PoolSettings(String name, int maxThreads, int queueCapacity, Durat
 		if (name == null || name.isBlank()) {
 			throw new IllegalArgumentException("pool name must not be empty");
 		}
+		List<Violation> violations = check(maxThreads, queueCapacity, keepAlive, timeout);
+		if (!violations.isEmpty()) {
+			throw new IllegalArgumentException(violations.get(0).message(name));
+		}
+	}
+
+	/**
+	 * Every rule a pool's values must follow, in one place: the settings check themselves
+	 * with it, and the configuration properties report each broken rule against the
+	 * property.
+	 * @param maxThreads most threads
+	 * @param queueCapacity queue length
+	 * @param keepAlive idle thread time-to-live
+	 * @param timeout default per-call timeout, {@code null} for none
+	 * @return the broken rules, empty if none
+	 */
+	public static List<Violation> check(int maxThreads, int queueCapacity, @Nullable Duration keepAlive,
+			@Nullable Duration timeout) {
+		List<Violation> violations = new ArrayList<>();
 		if (maxThreads <= 0) {
-			throw new IllegalArgumentException(
-					"bridge.pools." + name + ".max-threads must be strictly positive, was " + maxThreads);
+			violations.add(new Violation("maxThreads", "max-threads", "must be strictly positive, was " + maxThreads));
 		}
 		if (queueCapacity < 0) {
-			throw new IllegalArgumentException(
-					"bridge.pools." + name + ".queue-capacity must be positive or zero, was " + queueCapacity);
+			violations.add(new Violation("queueCapacity", "queue-capacity",
+					"must be positive or zero, was " + queueCapacity));
 		}
 		if (keepAlive == null || keepAlive.isNegative() || keepAlive.isZero()) {
-			throw new IllegalArgumentException(
-					"bridge.pools." + name + ".keep-alive must be strictly positive, was " + keepAlive);
+			violations.add(new Violation("keepAlive", "keep-alive", "must be strictly positive, was " + print(keepAlive)));
 		}
 		if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-			throw new IllegalArgumentException(
-					"bridge.pools." + name + ".timeout must be strictly positive, was " + timeout);
+			violations.add(new Violation("timeout", "timeout", "must be strictly positive, was " + print(timeout)));
 		}
+		return violations;
+	}
+
+	/**
+	 * A duration as users write it in properties ({@code 0s}, {@code 100ms}, {@code 2m}),
+	 * not ISO-8601 ({@code PT0S}).
+	 * @param duration the duration
+	 * @return the text
+	 */
+	static String print(@Nullable Duration duration) {
+		if (duration == null) {
+			return "null";
+		}
+		if (duration.getNano() == 0) {
+			long seconds = duration.getSeconds();
+			if (seconds != 0 && seconds % 86_400 == 0) {
+				return (seconds / 86_400) + "d";
+			}
+			if (seconds != 0 && seconds % 3_600 == 0) {
+				return (seconds / 3_600) + "h";
+			}
+			if (seconds != 0 && seconds % 60 == 0) {
+				return (seconds / 60) + "m";
+			}
+			return seconds + "s";
+		}
+		long nanos;
+		try {
+			nanos = duration.toNanos();
+		}
+		catch (ArithmeticException ex) {
+			return duration.toString();
+		}
+		if (nanos % 1_000_000 == 0) {
+			return (nanos / 1_000_000) + "ms";
+		}
+		if (nanos % 1_000 == 0) {
+			return (nanos / 1_000) + "us";
+		}
+		return nanos + "ns";
+	}
+
+	/**
+	 * One broken rule of a pool's settings.
+	 *
+	 * @param field the field of the configuration properties' pool group
+	 * @param key the property key under {@code bridge.pools.<name>.}
+	 * @param reason what is wrong, with the value
+	 */
+	public record Violation(String field, String key, String reason) {
+
+		/**
+		 * The message naming the property as users write it.
+		 * @param pool the pool name
+		 * @return the message
+		 */
+		public String message(String pool) {
+			return "bridge.pools." + pool + "." + this.key + " " + this.reason;
+		}
+
 	}
 
 	/**

@@ -20,6 +20,7 @@ import dev.bridge.eventloop.EventLoopMonitor;
 import dev.bridge.eventloop.EventLoopReports;
 import dev.bridge.eventloop.EventLoopSource;
 import dev.bridge.eventloop.EventLoopWatchdog;
+import dev.bridge.eventloop.LoopCallRecorder;
 import dev.bridge.eventloop.LoopStats;
 import dev.bridge.eventloop.ParallelSchedulerLoopSource;
 import dev.bridge.eventloop.ReactorNettyLoopSource;
@@ -175,6 +176,19 @@ class BridgeEventLoopAutoConfigurationTests {
 			.run((context) -> {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				await().until(() -> registry.get("bridge.eventloop.delay").tag("group", "parallel").timer().count() > 0);
+			});
+	}
+
+	@Test
+	void callSiteRecorderIsOffByDefaultAndOnByProperty() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(LoopCallRecorder.class));
+		this.contextRunner
+			.withPropertyValues("bridge.eventloop.call-sites.enabled=true", "bridge.eventloop.call-sites.threshold=5ms")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(LoopCallRecorder.class);
+				LoopCallRecorder recorder = context.getBean(LoopCallRecorder.class);
+				assertThat(recorder.isRunning()).isTrue();
+				assertThat(recorder.getThreshold()).isEqualTo(Duration.ofMillis(5));
 			});
 	}
 

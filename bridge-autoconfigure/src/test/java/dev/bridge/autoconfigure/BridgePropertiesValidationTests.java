@@ -27,8 +27,8 @@ class BridgePropertiesValidationTests {
 			bridge.pools.default.max-threads        | 0     | must be strictly positive, was 0
 			bridge.pools.images.max-threads         | -3    | must be strictly positive, was -3
 			bridge.pools.images.queue-capacity      | -1    | must be positive or zero, was -1
-			bridge.pools.images.keep-alive          | 0s    | must be strictly positive, was PT0S
-			bridge.pools.default.timeout            | -1s   | must be strictly positive, was PT-1S
+			bridge.pools.images.keep-alive          | 0s    | must be strictly positive, was 0s
+			bridge.pools.default.timeout            | -1s   | must be strictly positive, was -1s
 			bridge.shutdown.await-termination       | -5s   | must be positive or zero, was PT-5S
 			bridge.eventloop.watchdog.interval      | 0ms   | must be at least 1ms, was PT0S
 			bridge.eventloop.watchdog.interval      | 500us | must be at least 1ms, was PT0.0005S
