@@ -46,7 +46,7 @@ class NoEventLoopBlockingContextCustomizerFactory implements ContextCustomizerFa
 			strict |= found != null && found.strict();
 			settings = smaller(settings, found);
 			for (Method method : ReflectionSupport.findMethods(type,
-					(candidate) -> AnnotationSupport.isAnnotated(candidate, NoEventLoopBlocking.class),
+					(method) -> AnnotationSupport.isAnnotated(method, NoEventLoopBlocking.class),
 					HierarchyTraversalMode.TOP_DOWN)) {
 				found = AnnotationSupport.findAnnotation(method, NoEventLoopBlocking.class)
 					.map((annotation) -> WatchSettings.of(annotation, method))
