@@ -434,7 +434,7 @@ class NoEventLoopBlockingSpringTests {
 		void watchesABlockOfCode(@Autowired EventLoopWatchdog watchdog) {
 			warmUp(this.client);
 			stalls = EventLoopStalls.during(watchdog, () -> this.client.get()
-				.uri("/sleep-on-loop/300")
+				.uri("/sleep-on-loop/600")
 				.exchange()
 				.expectStatus()
 				.isOk()
