@@ -470,6 +470,16 @@ public class BlockingBridge implements SmartLifecycle {
 		return this.running;
 	}
 
+	/**
+	 * Not pausable: stopping closes the pools for good, while Spring's test support pauses a
+	 * cached context between test classes (stopping its lifecycle beans) and restarts it for
+	 * the next class that uses it.
+	 */
+	@Override
+	public boolean isPauseable() {
+		return false;
+	}
+
 	@Override
 	public int getPhase() {
 		return PHASE;

@@ -28,6 +28,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.pool.BlockingPool;
+import dev.bridge.test.NoEventLoopBlocking;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
@@ -71,11 +72,13 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void pingAnswersPong() {
 		this.client.get().uri("/api/ping").exchange().expectStatus().isOk().expectBody(String.class).isEqualTo("pong");
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void userIsFetchedThenFormattedOnTheDefaultPool() {
 		this.client.get()
 			.uri("/api/users/42")
@@ -132,6 +135,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void thumbnailIsAPngRenderedOnTheImagesPool() throws IOException {
 		EntityExchangeResult<byte[]> result = this.client.get()
 			.uri("/api/thumbnails/7?size=64")
@@ -186,6 +190,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void imagesPoolNeverRunsMoreThanItsTwoThreads() {
 		Set<String> threads = ConcurrentHashMap.newKeySet();
 		Flux.range(0, 8)
@@ -201,6 +206,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void legacyRunsOnTheDefaultPoolWhileThumbnailsFloodTheImagesPool() {
 		BlockingPool images = this.bridge.pool("images");
 		List<Integer> statuses = new CopyOnWriteArrayList<>();
@@ -229,6 +235,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void legacyCallRunsOnTheDefaultPool() {
 		this.client.get()
 			.uri("/api/legacy/7?delayMs=30")
@@ -324,6 +331,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void offloadedCallsAreTimedPerPool() {
 		long lookupsBefore = timedCalls("pool", "default", "method", "LegacyClient.lookup");
 		long imagesBefore = timedCalls("pool", "images");
