@@ -195,7 +195,7 @@ class BlockingHandlerFilterTests {
 				.filter(BlockingHandlerFilter.onDefaultPool(bridge))
 				.build();
 			RouterFunction<ServerResponse> slow = RouterFunctions.route().GET("/fn/slow", (request) -> {
-				new CountDownLatch(1).await(5, TimeUnit.SECONDS);
+				Gate.await(new CountDownLatch(1));
 				return ServerResponse.ok().bodyValue("late");
 			}).filter(BlockingHandlerFilter.onDefaultPool(bridge).withTimeout(Duration.ofMillis(200))).build();
 			RouterFunction<ServerResponse> tiny = RouterFunctions.route()
@@ -233,10 +233,19 @@ class BlockingHandlerFilterTests {
 			this.release.countDown();
 		}
 
-		String hold() throws InterruptedException {
+		String hold() {
 			this.started.countDown();
-			this.release.await(10, TimeUnit.SECONDS);
+			await(this.release);
 			return Thread.currentThread().getName();
+		}
+
+		static void await(CountDownLatch latch) {
+			try {
+				latch.await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 		}
 
 	}
