@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -52,18 +53,20 @@ class AdvisorOrderTests {
 	/**
 	 * Transaction advice at its default order.
 	 */
+	@Nested
 	@SpringBootTest(classes = DefaultOrderApp.class, properties = { "bridge.eventloop.watchdog.enabled=false",
 			"spring.sql.init.schema-locations=classpath:dev/bridge/apps/accounts.sql" })
-	static class DefaultOrder extends Scenarios {
+	class DefaultOrder extends Scenarios {
 
 	}
 
 	/**
 	 * Transaction advice asking to be the outermost: Bridge's still goes around it.
 	 */
+	@Nested
 	@SpringBootTest(classes = HighestPrecedenceApp.class, properties = { "bridge.eventloop.watchdog.enabled=false",
 			"spring.sql.init.schema-locations=classpath:dev/bridge/apps/accounts.sql" })
-	static class TransactionsFirst extends Scenarios {
+	class TransactionsFirst extends Scenarios {
 
 	}
 
