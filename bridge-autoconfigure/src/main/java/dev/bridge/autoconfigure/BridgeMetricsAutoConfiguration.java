@@ -9,9 +9,6 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
-import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
-import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 
 import dev.bridge.BlockingBridge;
@@ -24,9 +21,11 @@ import dev.bridge.metrics.EventLoopMetrics;
  * {@link EnableAutoConfiguration Auto-configuration} for the meters of Bridge's pools and
  * event loops.
  */
-@AutoConfiguration(after = { BridgeAutoConfiguration.class, BridgeEventLoopAutoConfiguration.class,
-		MetricsAutoConfiguration.class,
-		CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class })
+// Boot's metrics module is optional: named, not referenced (see BridgeAutoConfiguration).
+@AutoConfiguration(after = { BridgeAutoConfiguration.class, BridgeEventLoopAutoConfiguration.class },
+		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnClass({ MeterRegistry.class, ExecutorServiceMetrics.class })
 @ConditionalOnBean({ MeterRegistry.class, BlockingBridge.class })
 public final class BridgeMetricsAutoConfiguration {
