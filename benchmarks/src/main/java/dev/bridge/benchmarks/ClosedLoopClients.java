@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 
@@ -45,9 +46,25 @@ public final class ClosedLoopClients implements AutoCloseable {
 	 * @param target the URI of the {@code n}-th request
 	 */
 	public ClosedLoopClients(String name, int clients, LongFunction<URI> target) {
-		for (int i = 0; i < clients; i++) {
-			Thread thread = new Thread(() -> loop(target), name + "-" + i);
+		this(clients, target, (task) -> {
+			Thread thread = new Thread(task);
 			thread.setDaemon(true);
+			return thread;
+		}, name);
+	}
+
+	/**
+	 * Starts the clients on threads of the given factory, for example virtual threads when
+	 * thousands of clients would cost as many platform threads.
+	 * @param clients how many
+	 * @param target the URI of the {@code n}-th request
+	 * @param threadFactory makes one thread per client
+	 * @param name thread name prefix
+	 */
+	public ClosedLoopClients(int clients, LongFunction<URI> target, ThreadFactory threadFactory, String name) {
+		for (int i = 0; i < clients; i++) {
+			Thread thread = threadFactory.newThread(() -> loop(target));
+			thread.setName(name + "-" + i);
 			this.threads.add(thread);
 		}
 		this.threads.forEach(Thread::start);
