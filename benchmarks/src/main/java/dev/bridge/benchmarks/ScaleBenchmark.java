@@ -46,6 +46,9 @@ public final class ScaleBenchmark {
 	/** How long the pings still in flight at the end of a window may take before the server is stopped. */
 	private static final long PING_GRACE_SECONDS = 5;
 
+	/** Where to write a flight recording of each measured window ({@code -Dbench.scale-jfr}), or none. */
+	private static final @Nullable Path FLIGHT_RECORDINGS = flightRecordings();
+
 	private ScaleBenchmark() {
 	}
 
@@ -93,6 +96,9 @@ public final class ScaleBenchmark {
 			OpenLoopProbe probe = new OpenLoopProbe(server.uri("/ping"), settings.pingRate());
 			try {
 				TimeUnit.SECONDS.sleep(settings.warmupSeconds());
+				if (FLIGHT_RECORDINGS != null) {
+					server.startFlightRecording();
+				}
 				Map<String, String> before = server.stats(false, true);
 				loadClients.startMeasuring();
 				probe.startMeasuring();
@@ -102,6 +108,11 @@ public final class ScaleBenchmark {
 				LatencyRecorder.Summary answered = loadClients.stopMeasuring();
 				double seconds = (System.nanoTime() - began) / 1e9;
 				CompletableFuture<OpenLoopProbe.Result> pings = CompletableFuture.supplyAsync(probe::finish);
+				if (FLIGHT_RECORDINGS != null) {
+					Path file = FLIGHT_RECORDINGS.resolve(config.label() + "-" + clients + "-r" + round + ".jfr");
+					server.dumpFlightRecording(file);
+					System.out.println("flight recording of the window: " + file.toAbsolutePath());
+				}
 				OpenLoopProbe.@Nullable Result ping = null;
 				try {
 					ping = pings.get(PING_GRACE_SECONDS, TimeUnit.SECONDS);
@@ -280,6 +291,20 @@ public final class ScaleBenchmark {
 				thread.setDaemon(true);
 				return thread;
 			};
+		}
+	}
+
+	private static @Nullable Path flightRecordings() {
+		String directory = System.getProperty("bench.scale-jfr", "").trim();
+		if (directory.isEmpty()) {
+			return null;
+		}
+		try {
+			return Files.createDirectories(Path.of(directory));
+		}
+		catch (IOException ex) {
+			throw new IllegalArgumentException("-Dbench.scale-jfr names '" + directory
+					+ "', which cannot be created as a directory; point it at a writable directory", ex);
 		}
 	}
 

@@ -173,7 +173,26 @@ final class ScaleServer implements AutoCloseable {
 	 * @return name to value
 	 */
 	Map<String, String> stats(boolean gc, boolean reset) {
-		URI uri = URI.create("http://127.0.0.1:" + this.statsPort + "/stats?gc=" + gc + "&reset=" + reset);
+		return sideChannel("/stats?gc=" + gc + "&reset=" + reset);
+	}
+
+	/**
+	 * Starts a flight recording in the server.
+	 */
+	void startFlightRecording() {
+		sideChannel("/jfr?start");
+	}
+
+	/**
+	 * Stops the flight recording and writes it.
+	 * @param file where to write it
+	 */
+	void dumpFlightRecording(Path file) {
+		sideChannel("/jfr?dump=" + file.toAbsolutePath());
+	}
+
+	private Map<String, String> sideChannel(String pathAndQuery) {
+		URI uri = URI.create("http://127.0.0.1:" + this.statsPort + pathAndQuery);
 		HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build();
 		try {
 			HttpResponse<String> response = this.statsClient.send(request, HttpResponse.BodyHandlers.ofString());

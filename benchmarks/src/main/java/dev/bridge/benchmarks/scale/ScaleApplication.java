@@ -2,19 +2,25 @@ package dev.bridge.benchmarks.scale;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.lang.reflect.Method;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.text.ParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.SpringApplication;
@@ -30,7 +36,8 @@ import reactor.netty.resources.LoopResources;
  * {@code ScaleBenchmark}, configured by the command-line properties it is given. Once up it
  * prints {@value #READY} with its HTTP port and the port of a side channel ({@code /stats},
  * served by the JDK's own HTTP server on its own thread) that reports threads, heap and CPU
- * even while the event loops are blocked.
+ * even while the event loops are blocked, and ({@code /jfr}) starts and dumps a flight
+ * recording of the measured window.
  */
 @SpringBootApplication
 public class ScaleApplication {
@@ -53,6 +60,8 @@ public class ScaleApplication {
 		}));
 		Stats source = new Stats(context);
 		stats.createContext("/stats", (exchange) -> respond(exchange, source));
+		FlightRecording recording = new FlightRecording();
+		stats.createContext("/jfr", (exchange) -> respond(exchange, recording));
 		stats.start();
 		System.out.println(READY + " " + port + " " + stats.getAddress().getPort());
 		System.out.flush();
@@ -60,10 +69,25 @@ public class ScaleApplication {
 
 	private static void respond(HttpExchange exchange, Stats source) throws IOException {
 		String query = exchange.getRequestURI().getQuery();
+		respond(exchange, () -> source.read(query != null && query.contains("gc=true"),
+				query != null && query.contains("reset=true")));
+	}
+
+	private static void respond(HttpExchange exchange, FlightRecording recording) throws IOException {
+		String query = exchange.getRequestURI().getQuery();
+		respond(exchange, () -> {
+			if (query != null && query.startsWith("dump=")) {
+				return Map.of("dumped", recording.dump(Path.of(query.substring("dump=".length()))));
+			}
+			return Map.of("started", recording.start());
+		});
+	}
+
+	private static void respond(HttpExchange exchange, Supplier<Map<String, Object>> values) throws IOException {
 		String body;
 		int status;
 		try {
-			body = source.read(query != null && query.contains("gc=true"), query != null && query.contains("reset=true"))
+			body = values.get()
 				.entrySet()
 				.stream()
 				.map((entry) -> entry.getKey() + "=" + entry.getValue())
@@ -79,6 +103,46 @@ public class ScaleApplication {
 		try (OutputStream out = exchange.getResponseBody()) {
 			out.write(bytes);
 		}
+	}
+
+	/**
+	 * A JDK Flight Recorder recording over the measured window only (the {@code profile}
+	 * settings: method samples every 10-20 ms, allocation samples, lock contention), started
+	 * and dumped on request so that start-up and warm-up stay out of it.
+	 */
+	static final class FlightRecording {
+
+		private @Nullable Recording recording;
+
+		synchronized String start() {
+			try {
+				Recording started = new Recording(Configuration.getConfiguration("profile"));
+				started.start();
+				this.recording = started;
+				return "profile";
+			}
+			catch (IOException | ParseException ex) {
+				throw new IllegalStateException("Cannot start a flight recording", ex);
+			}
+		}
+
+		synchronized String dump(Path file) {
+			Recording current = this.recording;
+			if (current == null) {
+				throw new IllegalStateException("No flight recording was started");
+			}
+			try {
+				current.stop();
+				current.dump(file);
+				current.close();
+				this.recording = null;
+				return file.toAbsolutePath().toString();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("Cannot write the flight recording to " + file, ex);
+			}
+		}
+
 	}
 
 	/**
