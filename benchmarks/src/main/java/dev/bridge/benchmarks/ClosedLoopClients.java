@@ -33,6 +33,8 @@ public final class ClosedLoopClients implements AutoCloseable {
 
 	private final AtomicLong sequence = new AtomicLong();
 
+	private final AtomicLong answers = new AtomicLong();
+
 	private volatile boolean running = true;
 
 	private volatile long measureFrom = Long.MAX_VALUE;
@@ -90,6 +92,7 @@ public final class ClosedLoopClients implements AutoCloseable {
 				return;
 			}
 			long end = System.nanoTime();
+			this.answers.incrementAndGet();
 			// Counted by completion time, so throughput is answers per second inside the window.
 			if (end >= this.measureFrom && end < this.measureTo) {
 				if (failure == null) {
@@ -100,6 +103,15 @@ public final class ClosedLoopClients implements AutoCloseable {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Calls answered (or failed) since the clients started, inside the window or not: tells
+	 * whether thousands of clients have all connected before a window opens.
+	 * @return the count
+	 */
+	public long answers() {
+		return this.answers.get();
 	}
 
 	/**

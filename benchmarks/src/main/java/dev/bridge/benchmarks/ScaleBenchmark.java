@@ -70,6 +70,9 @@ public final class ScaleBenchmark {
 				configs.stream().map(Config::label).toList(), clientCounts, settings.rounds(), runs,
 				settings.warmupSeconds(), settings.phaseSeconds(), serverJvm, openFileLimit());
 		ThreadFactory clientThreads = clientThreads();
+		// This JVM's client code is as cold as the first server: one run to warm it, not recorded.
+		Run discarded = run(settings, serverJvm, clientThreads, configs.get(0), clientCounts.get(0), 0);
+		System.out.println("discarded (warms this JVM's clients): " + discarded.line());
 		List<Run> results = new ArrayList<>();
 		for (int round = 1; round <= settings.rounds(); round++) {
 			for (int clients : clientCounts) {
@@ -81,10 +84,12 @@ public final class ScaleBenchmark {
 					Run run = run(settings, serverJvm, clientThreads, config, clients, round);
 					System.out.println(run.line());
 					results.add(run);
+					// Kept current after every run: an interrupted run still leaves its table.
+					tables(settings, serverJvm, clientCounts, configs, results).writePartial(settings.results());
 				}
 			}
 		}
-		publish(settings, serverJvm, clientCounts, configs, results);
+		tables(settings, serverJvm, clientCounts, configs, results).publish(settings.results());
 	}
 
 	private static Run run(BenchSettings settings, List<String> serverJvm, ThreadFactory clientThreads, Config config,
@@ -96,6 +101,12 @@ public final class ScaleBenchmark {
 			OpenLoopProbe probe = new OpenLoopProbe(server.uri("/ping"), settings.pingRate());
 			try {
 				TimeUnit.SECONDS.sleep(settings.warmupSeconds());
+				// Thousands of clients take a while to connect on a busy machine: until about one
+				// answer per client, the window would measure the ramp. At most one more warm-up.
+				long rampDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.warmupSeconds());
+				while (loadClients.answers() < clients && System.nanoTime() < rampDeadline) {
+					TimeUnit.MILLISECONDS.sleep(100);
+				}
 				if (FLIGHT_RECORDINGS != null) {
 					server.startFlightRecording();
 				}
@@ -147,7 +158,7 @@ public final class ScaleBenchmark {
 		}
 	}
 
-	private static void publish(BenchSettings settings, List<String> serverJvm, List<Integer> clientCounts,
+	private static Tables tables(BenchSettings settings, List<String> serverJvm, List<Integer> clientCounts,
 			List<Config> configs, List<Run> results) {
 		ResultTable runs = new ResultTable("round", "configuration", "clients", "handler thread", "req/s",
 				"bound req/s", "% of bound", "load p99 ms", "ping p99 ms", "errors 503 / timeout / connection / other",
@@ -165,6 +176,9 @@ public final class ScaleBenchmark {
 		for (int clients : clientCounts) {
 			for (Config config : configs) {
 				List<Run> mine = select(results, (run) -> run.config() == config && run.clients() == clients);
+				if (mine.isEmpty()) {
+					continue;
+				}
 				List<Run> reference = select(results,
 						(run) -> run.config() == Config.BOOT_VIRTUAL && run.clients() == clients);
 				summary.row(config.label(), clients, mine.get(0).bound(), joined(mine, Run::perSecond),
@@ -177,19 +191,21 @@ public final class ScaleBenchmark {
 			}
 		}
 		String notes = String.format(Locale.ROOT,
-				"Each run: a fresh server JVM (this java, options %s), %d s warm-up, %d s measured, closed-loop clients on the route "
-						+ "(JDK HTTP client, one connection per client, 30 s request timeout, client threads %s) and an "
-						+ "open-loop probe at %d req/s on /ping (latency from each ping's due time; pings still "
-						+ "unanswered %d s after the window count until the server is stopped). Configurations "
-						+ "alternate within each round, in reverse order every other round; ratios are paired per "
-						+ "round (same client count, same round). Bound: min(clients, threads that can wait) / delay: "
-						+ "bridge-platform the pool's max-threads, bridge-virtual %d, boot-virtual unbounded (the "
-						+ "clients), naive the event loops. Errors: 503 (pool saturated), timeouts (no answer within "
-						+ "30 s), connection (refused, reset, closed), other statuses. Server threads: live platform "
-						+ "threads at the end of the window (peak during it); virtual threads are not counted there, "
-						+ "the blocking calls sleeping at once are. Heap: used after System.gc() at the end of the "
-						+ "window, load still running. CPU: server process CPU time over the window (cores busy) "
-						+ "and per answered request.",
+				"Each run: a fresh server JVM (this java, options %s), %d s warm-up (up to twice that, until "
+						+ "about one answer per client: thousands of clients take a while to connect), %d s "
+						+ "measured, closed-loop clients on the route (JDK HTTP client, one connection per client, "
+						+ "30 s request timeout, client threads %s) and an open-loop probe at %d req/s on /ping "
+						+ "(latency from each ping's due time; pings still unanswered %d s after the window count "
+						+ "until the server is stopped). Configurations alternate within each round, in reverse "
+						+ "order every other round, after one discarded run that warms this JVM's clients; ratios "
+						+ "are paired per round (same client count, same round). Bound: min(clients, threads that "
+						+ "can wait) / delay: bridge-platform the pool's max-threads, bridge-virtual %d, "
+						+ "boot-virtual unbounded (the clients), naive the event loops. Errors: 503 (pool "
+						+ "saturated), timeouts (no answer within 30 s), connection (refused, reset, closed), "
+						+ "other statuses. Server threads: live platform threads at the end of the window (peak "
+						+ "during it); virtual threads are not counted there, the blocking calls sleeping at once "
+						+ "are. Heap: used after System.gc() at the end of the window, load still running. CPU: "
+						+ "server process CPU time over the window (cores busy) and per answered request.",
 				String.join(" ", serverJvm), settings.warmupSeconds(), settings.phaseSeconds(), clientThreadKind(),
 				settings.pingRate(), PING_GRACE_SECONDS, VIRTUAL_MAX_THREADS);
 		summary.note(notes);
@@ -202,9 +218,29 @@ public final class ScaleBenchmark {
 							+ run.handlerThread())
 					.collect(Collectors.joining(", "))
 				+ ".");
-		runs.publish(settings.results(), "scale-runs", "### Scale: every run\n\n" + ResultTable.machine() + "\n");
-		summary.publish(settings.results(), "scale",
-				"### Scale: thousands of concurrent blocking calls\n\n" + ResultTable.machine() + "\n");
+		return new Tables(runs, summary);
+	}
+
+	/**
+	 * The two tables of the program: every run, and the summary per configuration and
+	 * client count.
+	 */
+	private record Tables(ResultTable runs, ResultTable summary) {
+
+		void publish(Path directory) {
+			this.runs.publish(directory, "scale-runs", "### Scale: every run\n\n" + ResultTable.machine() + "\n");
+			this.summary.publish(directory, "scale",
+					"### Scale: thousands of concurrent blocking calls\n\n" + ResultTable.machine() + "\n");
+		}
+
+		void writePartial(Path directory) throws IOException {
+			Files.createDirectories(directory);
+			String header = "### Scale (partial: the run is still going or was stopped)\n\n" + ResultTable.machine()
+					+ "\n\n";
+			Files.writeString(directory.resolve("scale-runs.md"), header + this.runs.toMarkdown());
+			Files.writeString(directory.resolve("scale.md"), header + this.summary.toMarkdown());
+		}
+
 	}
 
 	private static List<Run> select(List<Run> runs, Predicate<Run> filter) {
