@@ -275,7 +275,7 @@ public final class ScaleBenchmark {
 				ratios.stream().map((ratio) -> String.format(Locale.ROOT, "%.2f", ratio)).collect(Collectors.joining(" / ")));
 	}
 
-	private static List<Integer> intList(String property, String fallback) {
+	static List<Integer> intList(String property, String fallback) {
 		String value = System.getProperty(property, fallback);
 		try {
 			List<Integer> values = Arrays.stream(value.split(",")).map(String::trim).map(Integer::parseInt).toList();
@@ -290,7 +290,7 @@ public final class ScaleBenchmark {
 				+ "integers, was '" + value + "'; for example -D" + property + "=" + fallback);
 	}
 
-	private static List<Config> configs(String names) {
+	static List<Config> configs(String names) {
 		List<Config> all = List.of(Config.values());
 		if (names.isBlank()) {
 			return (Runtime.version().feature() >= 21) ? all
