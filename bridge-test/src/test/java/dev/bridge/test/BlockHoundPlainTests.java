@@ -37,6 +37,7 @@ class BlockHoundPlainTests {
 		assertThat(Examples.failureMessage(events))
 			.startsWith("ShortSleepExample.sleepsBrieflyOnAParallelWorker() blocked ")
 			.contains("(@NoEventLoopBlocking, threshold 50ms)")
+			// JDK 17 names java.lang.Thread.sleep, JDK 25 java.lang.Thread.sleepNanos0
 			.containsPattern("\\d\\) blocking call on event loop 'parallel-\\d+', caught by BlockHound, "
 					+ "in java.lang.Thread.sleep")
 			.contains("\tat dev.bridge.test.ExampleApp.sleep(ExampleApp.java:")

@@ -30,6 +30,7 @@ class BlockHoundSpringTests {
 		String message = Examples.failureMessage(events);
 		assertThat(message).startsWith("ShortSleepInHandlerExample.callsAHandlerThatSleepsBriefly() blocked ")
 			.contains("(@NoEventLoopBlocking, threshold 50ms)")
+			// JDK 17 names java.lang.Thread.sleep, JDK 25 java.lang.Thread.sleepNanos0
 			.containsPattern("\\d\\) blocking call on event loop '[\\w-]+', caught by BlockHound, "
 					+ "in java.lang.Thread.sleep");
 		// the frames start at the first application frame, the handler method below it
