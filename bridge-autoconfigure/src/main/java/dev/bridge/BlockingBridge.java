@@ -86,7 +86,7 @@ public class BlockingBridge implements SmartLifecycle {
 		Map<String, BlockingPool> created = new LinkedHashMap<>();
 		try {
 			for (PoolSettings settings : builder.pools.values()) {
-				created.put(settings.name(), new BlockingPool(settings));
+				created.put(settings.name(), new BlockingPool(settings, BridgeFailures.INSTANCE));
 			}
 		}
 		catch (RuntimeException ex) {
