@@ -47,7 +47,7 @@ import reactor.util.context.ContextView;
  * {@link Observation} named {@value #OBSERVATION_NAME}. On close the bridge stops taking
  * work, drains for the configured period, then interrupts what is left.
  */
-public class BlockingBridge implements SmartLifecycle {
+public final class BlockingBridge implements SmartLifecycle {
 
 	/**
 	 * Name of the pool that always exists.
@@ -82,11 +82,11 @@ public class BlockingBridge implements SmartLifecycle {
 
 	private volatile boolean closed;
 
-	protected BlockingBridge(Builder builder) {
+	private BlockingBridge(Builder builder) {
 		Map<String, BlockingPool> created = new LinkedHashMap<>();
 		try {
 			for (PoolSettings settings : builder.pools.values()) {
-				created.put(settings.name(), new BlockingPool(settings));
+				created.put(settings.name(), new BlockingPool(settings, BridgeFailures.INSTANCE));
 			}
 		}
 		catch (RuntimeException ex) {

@@ -16,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
 
+import dev.bridge.BridgeConfigurationException;
 import dev.bridge.eventloop.BlockHoundReporter;
 import dev.bridge.eventloop.EventLoopMonitor;
 import dev.bridge.eventloop.EventLoopReports;
@@ -122,7 +123,7 @@ public final class BridgeEventLoopAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		BlockHoundReporter bridgeBlockHoundReporter(EventLoopReports reports) {
-			return new BlockHoundReporter(reports);
+			return new BlockHoundReporter(reports, BridgeConfigurationException::new);
 		}
 
 	}

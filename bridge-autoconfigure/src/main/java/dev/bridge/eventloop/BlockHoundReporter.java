@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
 
-import dev.bridge.BridgeConfigurationException;
+import dev.bridge.settings.SettingFailures;
 import reactor.blockhound.BlockHound;
 
 /**
@@ -39,17 +39,21 @@ public class BlockHoundReporter implements InitializingBean, DisposableBean {
 
 	private final EventLoopReports reports;
 
+	private final SettingFailures failures;
+
 	/**
 	 * A reporter that sends what BlockHound catches to {@code reports}.
 	 * @param reports the channel
+	 * @param failures makes the exception thrown when BlockHound cannot be installed
 	 */
-	public BlockHoundReporter(EventLoopReports reports) {
+	public BlockHoundReporter(EventLoopReports reports, SettingFailures failures) {
 		this.reports = reports;
+		this.failures = failures;
 	}
 
 	@Override
 	public void afterPropertiesSet() {
-		install();
+		install(this.failures);
 		if (!BridgeBlockHoundIntegration.isApplied()) {
 			logger.warn("BlockHound was already installed in this JVM without Bridge's integration, so "
 					+ "bridge.blockhound.enabled=true cannot route its findings: blocking calls on event loops "
@@ -74,7 +78,7 @@ public class BlockHoundReporter implements InitializingBean, DisposableBean {
 		return BridgeBlockHoundIntegration.isApplied();
 	}
 
-	private static void install() {
+	private static void install(SettingFailures failures) {
 		synchronized (installMonitor) {
 			if (!installAttempted) {
 				installAttempted = true;
@@ -82,7 +86,7 @@ public class BlockHoundReporter implements InitializingBean, DisposableBean {
 					BlockHound.install(new BridgeBlockHoundIntegration());
 				}
 				catch (RuntimeException | LinkageError ex) {
-					installFailure = installFailure(ex);
+					installFailure = installFailure(ex, failures);
 				}
 			}
 			if (installFailure != null) {
@@ -91,8 +95,8 @@ public class BlockHoundReporter implements InitializingBean, DisposableBean {
 		}
 	}
 
-	static BridgeConfigurationException installFailure(Throwable ex) {
-		BridgeConfigurationException failure = new BridgeConfigurationException("bridge.blockhound.enabled",
+	static RuntimeException installFailure(Throwable ex, SettingFailures failures) {
+		RuntimeException failure = failures.failure("bridge.blockhound.enabled",
 				"is true but BlockHound could not instrument this JVM (" + rootMessage(ex) + ")",
 				"start the JVM with " + REDEFINITION_FLAG + " (BlockHound needs it on JDK 13 and newer), "
 						+ "or set bridge.blockhound.enabled=false");

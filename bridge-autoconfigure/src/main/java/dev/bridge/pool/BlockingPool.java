@@ -17,8 +17,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import dev.bridge.BlockingBridgeShutdownException;
-import dev.bridge.BlockingPoolSaturatedException;
 import dev.bridge.eventloop.EventLoops;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
@@ -63,21 +61,30 @@ public final class BlockingPool {
 
 	private final List<PoolTaskListener> taskListeners = new CopyOnWriteArrayList<>();
 
+	private final PoolFailures failures;
+
 	private volatile boolean closed;
 
-	public BlockingPool(PoolSettings settings) {
-		this(settings, UnaryOperator.identity());
+	/**
+	 * A pool that throws the exceptions {@code failures} makes.
+	 * @param settings the settings
+	 * @param failures makes the exceptions for refused tasks and settings that cannot work
+	 */
+	public BlockingPool(PoolSettings settings, PoolFailures failures) {
+		this(settings, failures, UnaryOperator.identity());
 	}
 
 	/**
 	 * A pool whose thread factory is wrapped, for tests that watch thread creation.
 	 * @param settings the settings
+	 * @param failures makes the exceptions for refused tasks and settings that cannot work
 	 * @param threadFactoryDecorator wraps the pool's thread factory
 	 */
-	BlockingPool(PoolSettings settings, UnaryOperator<ThreadFactory> threadFactoryDecorator) {
+	BlockingPool(PoolSettings settings, PoolFailures failures, UnaryOperator<ThreadFactory> threadFactoryDecorator) {
 		this.settings = settings;
+		this.failures = failures;
 		this.threads = new PoolThreads(settings.maxThreads());
-		PoolThreadFactory threadFactory = settings.virtualThreads() ? PoolThreadFactory.virtual(settings.name())
+		PoolThreadFactory threadFactory = settings.virtualThreads() ? PoolThreadFactory.virtual(settings.name(), failures)
 				: PoolThreadFactory.platform(settings.name());
 		BlockingQueue<Runnable> queue = (settings.queueCapacity() > 0)
 				? new PoolQueue(settings.queueCapacity(), this.threads) : new PoolQueue.HandOff();
@@ -106,9 +113,8 @@ public final class BlockingPool {
 		if (open && executor.getQueue() instanceof PoolQueue queue && queue.forceOffer(task)) {
 			return;
 		}
-		throw (!open) ? new BlockingBridgeShutdownException(name())
-				: BlockingPoolSaturatedException.saturated(name(), this.settings.maxThreads(),
-						this.settings.queueCapacity());
+		throw (!open) ? this.failures.shutDown(name())
+				: this.failures.saturated(name(), this.settings.maxThreads(), this.settings.queueCapacity());
 	}
 
 	/**
@@ -293,7 +299,7 @@ public final class BlockingPool {
 	 * @param task the task
 	 * @param owner what the task runs for; {@code null} if it has no owner to check
 	 * @return the pool's handle on the task; disposing it cancels the task
-	 * @throws BlockingPoolSaturatedException if the queue is full or the pool is closed
+	 * @throws RejectedExecutionException if the queue is full or the pool is closed
 	 */
 	public Disposable execute(Runnable task, @Nullable Disposable owner) {
 		return execute(task, null, owner);
@@ -302,7 +308,7 @@ public final class BlockingPool {
 	PoolTask execute(Runnable task, @Nullable Runnable abandonAction, @Nullable Disposable owner) {
 		if (this.closed) {
 			this.rejected.increment();
-			throw new BlockingBridgeShutdownException(name());
+			throw this.failures.shutDown(name());
 		}
 		PoolTask poolTask = new PoolTask(this, task, abandonAction, owner);
 		int submitted = this.submitted.incrementAndGet();

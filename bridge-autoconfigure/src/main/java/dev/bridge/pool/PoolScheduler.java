@@ -114,9 +114,6 @@ final class PoolScheduler implements Scheduler {
 					PoolScheduler.this.pool.refusalWithdrawn();
 					return workerTask;
 				}
-				if (PoolScheduler.this.decorator instanceof PoolTaskDecorator aware && aware.absorbRejection(ex)) {
-					return Disposables.disposed();
-				}
 				throw ex;
 			}
 			return workerTask;

@@ -1,14 +1,13 @@
 package dev.bridge.pool;
 
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
 
 import org.jspecify.annotations.Nullable;
 
 /**
  * Wraps each task of a pool before it is queued (to restore a caller's context, for
- * example), and says what to do for a task the pool refuses, or abandons at shutdown before
- * it started.
+ * example), and says what to do for a task the pool abandons at shutdown before it
+ * started.
  */
 public interface PoolTaskDecorator extends UnaryOperator<Runnable> {
 
@@ -20,18 +19,6 @@ public interface PoolTaskDecorator extends UnaryOperator<Runnable> {
 	 */
 	default @Nullable Runnable abandonAction(Runnable task) {
 		return null;
-	}
-
-	/**
-	 * Offered a refusal of a task scheduled through a scheduler worker, before it is thrown
-	 * at whoever scheduled it. A decorator that can report the failure to the caller itself
-	 * (for example a stream's later request hop, where Reactor would throw it at the
-	 * requester) returns {@code true}.
-	 * @param ex the refusal
-	 * @return whether the refusal was reported and must not be thrown
-	 */
-	default boolean absorbRejection(RejectedExecutionException ex) {
-		return false;
 	}
 
 }

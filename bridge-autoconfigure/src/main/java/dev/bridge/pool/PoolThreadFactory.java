@@ -8,7 +8,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.bridge.BridgeConfigurationException;
 
 /**
  * Creates the threads of one pool, named {@code bridge-<pool>-<n>}. Platform threads are
@@ -52,10 +51,10 @@ final class PoolThreadFactory implements ThreadFactory {
 		return new PoolThreadFactory(poolName, null);
 	}
 
-	static PoolThreadFactory virtual(String poolName) {
+	static PoolThreadFactory virtual(String poolName, PoolFailures failures) {
 		int feature = Runtime.version().feature();
 		if (feature < VIRTUAL_THREADS_MIN_JAVA) {
-			throw new BridgeConfigurationException("bridge.pools." + poolName + ".virtual-threads",
+			throw failures.failure("bridge.pools." + poolName + ".virtual-threads",
 					"is true, which needs Java " + VIRTUAL_THREADS_MIN_JAVA + " or newer, but this JVM is Java " + feature,
 					"run on Java " + VIRTUAL_THREADS_MIN_JAVA + "+ or set bridge.pools." + poolName
 							+ ".virtual-threads=false");

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bridge.PublicFailures;
+
 /**
  * The race between a thread retiring after keep-alive and a task arriving: the task must
  * get a thread, never wait behind a busy one while the pool may still grow.
@@ -43,7 +45,7 @@ class PoolGrowthRaceTests {
 			BlockingPool pool = new BlockingPool(PoolSettings.defaults("race-" + i)
 				.withMaxThreads(4)
 				.withQueueCapacity(10)
-				.withKeepAlive(Duration.ofMillis(1)));
+				.withKeepAlive(Duration.ofMillis(1)), PublicFailures.get());
 			this.pools.add(pool);
 			drivers.add(CompletableFuture.runAsync(() -> drive(pool, ITERATIONS / DRIVERS), runOnNewThread()));
 		}

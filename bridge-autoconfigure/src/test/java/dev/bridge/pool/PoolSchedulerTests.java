@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.bridge.BlockingPoolSaturatedException;
+import dev.bridge.PublicFailures;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
@@ -29,7 +30,7 @@ import static org.awaitility.Awaitility.await;
 class PoolSchedulerTests {
 
 	private final BlockingPool pool = new BlockingPool(
-			PoolSettings.defaults("sched").withMaxThreads(4).withQueueCapacity(4000));
+			PoolSettings.defaults("sched").withMaxThreads(4).withQueueCapacity(4000), PublicFailures.get());
 
 	private final CountDownLatch gate = new CountDownLatch(1);
 
@@ -91,7 +92,8 @@ class PoolSchedulerTests {
 
 	@Test
 	void disposingAQueuedWorkerTaskRemovesItAndGivesBackItsPlace() throws Exception {
-		BlockingPool one = new BlockingPool(PoolSettings.defaults("one").withMaxThreads(1).withQueueCapacity(10));
+		BlockingPool one = new BlockingPool(PoolSettings.defaults("one").withMaxThreads(1).withQueueCapacity(10),
+				PublicFailures.get());
 		try {
 			Worker worker = one.scheduler().createWorker();
 			CountDownLatch started = new CountDownLatch(1);
@@ -152,7 +154,8 @@ class PoolSchedulerTests {
 
 	@Test
 	void workerTasksCountAgainstThePoolBound() throws Exception {
-		BlockingPool tiny = new BlockingPool(PoolSettings.defaults("tiny").withMaxThreads(1).withQueueCapacity(1));
+		BlockingPool tiny = new BlockingPool(PoolSettings.defaults("tiny").withMaxThreads(1).withQueueCapacity(1),
+				PublicFailures.get());
 		try {
 			Worker worker = tiny.scheduler().createWorker();
 			CountDownLatch started = new CountDownLatch(1);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.bridge.BlockingPoolSaturatedException;
+import dev.bridge.PublicFailures;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.NonBlocking;
 import reactor.core.scheduler.Schedulers;
@@ -32,7 +33,8 @@ class PoolThreadCreationTests {
 	private final CountDownLatch gate = new CountDownLatch(1);
 
 	private final BlockingPool pool = new BlockingPool(
-			PoolSettings.defaults("creation").withMaxThreads(4).withQueueCapacity(2), this::recordingCreators);
+			PoolSettings.defaults("creation").withMaxThreads(4).withQueueCapacity(2), PublicFailures.get(),
+			this::recordingCreators);
 
 	@AfterEach
 	void shutDown() {
