@@ -32,6 +32,12 @@ import dev.bridge.aspect.EventLoopGuard;
 @EnableAspectJAutoProxy
 public final class BridgeAspectAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 */
+	public BridgeAspectAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	EventLoopGuard bridgeEventLoopGuard(BridgeProperties properties) {

@@ -24,6 +24,12 @@ import dev.bridge.context.ContextCarrier;
 @EnableConfigurationProperties(BridgeProperties.class)
 public final class BridgeAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 */
+	public BridgeAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	ContextCarrier bridgeContextCarrier() {

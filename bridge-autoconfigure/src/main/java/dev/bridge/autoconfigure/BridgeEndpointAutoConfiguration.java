@@ -32,6 +32,12 @@ import dev.bridge.eventloop.LoopCallRecorder;
 @EnableConfigurationProperties(BridgeProperties.class)
 public final class BridgeEndpointAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 */
+	public BridgeEndpointAutoConfiguration() {
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
 	static class EndpointConfiguration {

@@ -39,6 +39,12 @@ import reactor.netty.resources.LoopResources;
 @EnableConfigurationProperties(BridgeProperties.class)
 public final class BridgeEventLoopAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 */
+	public BridgeEventLoopAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	EventLoopReports bridgeEventLoopReports() {

@@ -30,6 +30,12 @@ import dev.bridge.metrics.EventLoopMetrics;
 @ConditionalOnBean({ MeterRegistry.class, BlockingBridge.class })
 public final class BridgeMetricsAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 */
+	public BridgeMetricsAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	BlockingPoolMetrics blockingPoolMetrics(BlockingBridge bridge) {

@@ -28,6 +28,12 @@ import dev.bridge.security.SecurityContextWebFilter;
 @ConditionalOnBean(BlockingBridge.class)
 public final class BridgeSecurityAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 */
+	public BridgeSecurityAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	SecurityContextAccessor bridgeSecurityContextAccessor() {
