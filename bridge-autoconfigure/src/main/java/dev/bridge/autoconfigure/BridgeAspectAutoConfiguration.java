@@ -33,7 +33,7 @@ import dev.bridge.aspect.EventLoopGuard;
 public final class BridgeAspectAutoConfiguration {
 
 	/**
-	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
 	 */
 	public BridgeAspectAutoConfiguration() {
 	}

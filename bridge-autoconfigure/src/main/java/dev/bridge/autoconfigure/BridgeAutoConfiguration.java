@@ -25,7 +25,7 @@ import dev.bridge.context.ContextCarrier;
 public final class BridgeAutoConfiguration {
 
 	/**
-	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
 	 */
 	public BridgeAutoConfiguration() {
 	}

@@ -33,7 +33,7 @@ import dev.bridge.eventloop.LoopCallRecorder;
 public final class BridgeEndpointAutoConfiguration {
 
 	/**
-	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
 	 */
 	public BridgeEndpointAutoConfiguration() {
 	}

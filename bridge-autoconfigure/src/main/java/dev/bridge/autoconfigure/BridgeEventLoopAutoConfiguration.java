@@ -40,7 +40,7 @@ import reactor.netty.resources.LoopResources;
 public final class BridgeEventLoopAutoConfiguration {
 
 	/**
-	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
 	 */
 	public BridgeEventLoopAutoConfiguration() {
 	}

@@ -31,7 +31,7 @@ import dev.bridge.metrics.EventLoopMetrics;
 public final class BridgeMetricsAutoConfiguration {
 
 	/**
-	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
 	 */
 	public BridgeMetricsAutoConfiguration() {
 	}

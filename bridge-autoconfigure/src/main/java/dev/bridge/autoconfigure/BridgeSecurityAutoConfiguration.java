@@ -29,7 +29,7 @@ import dev.bridge.security.SecurityContextWebFilter;
 public final class BridgeSecurityAutoConfiguration {
 
 	/**
-	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
 	 */
 	public BridgeSecurityAutoConfiguration() {
 	}

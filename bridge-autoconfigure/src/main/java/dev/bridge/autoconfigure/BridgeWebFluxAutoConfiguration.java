@@ -35,7 +35,7 @@ import dev.bridge.web.BridgeExceptionHandler;
 public final class BridgeWebFluxAutoConfiguration {
 
 	/**
-	 * Creates the auto-configuration; Spring Boot does so when it imports it, not applications.
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
 	 */
 	public BridgeWebFluxAutoConfiguration() {
 	}
