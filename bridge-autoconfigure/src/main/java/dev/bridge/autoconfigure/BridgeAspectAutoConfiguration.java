@@ -32,6 +32,12 @@ import dev.bridge.aspect.EventLoopGuard;
 @EnableAspectJAutoProxy
 public final class BridgeAspectAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
+	 */
+	public BridgeAspectAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	EventLoopGuard bridgeEventLoopGuard(BridgeProperties properties) {

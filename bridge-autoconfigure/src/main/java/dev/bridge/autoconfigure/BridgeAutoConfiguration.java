@@ -24,6 +24,12 @@ import dev.bridge.context.ContextCarrier;
 @EnableConfigurationProperties(BridgeProperties.class)
 public final class BridgeAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
+	 */
+	public BridgeAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	ContextCarrier bridgeContextCarrier() {

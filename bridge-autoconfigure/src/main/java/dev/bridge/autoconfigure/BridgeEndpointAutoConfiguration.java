@@ -32,6 +32,12 @@ import dev.bridge.eventloop.LoopCallRecorder;
 @EnableConfigurationProperties(BridgeProperties.class)
 public final class BridgeEndpointAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
+	 */
+	public BridgeEndpointAutoConfiguration() {
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(ConditionalOnAvailableEndpoint.class)
 	static class EndpointConfiguration {

@@ -40,6 +40,12 @@ import reactor.netty.resources.LoopResources;
 @EnableConfigurationProperties(BridgeProperties.class)
 public final class BridgeEventLoopAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
+	 */
+	public BridgeEventLoopAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	EventLoopReports bridgeEventLoopReports() {

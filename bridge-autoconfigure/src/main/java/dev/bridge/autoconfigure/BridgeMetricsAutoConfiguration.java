@@ -30,6 +30,12 @@ import dev.bridge.metrics.EventLoopMetrics;
 @ConditionalOnBean({ MeterRegistry.class, BlockingBridge.class })
 public final class BridgeMetricsAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
+	 */
+	public BridgeMetricsAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	BlockingPoolMetrics blockingPoolMetrics(BlockingBridge bridge) {

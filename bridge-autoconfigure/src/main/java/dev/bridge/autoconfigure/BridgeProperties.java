@@ -74,30 +74,65 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 
 	private final Blockhound blockhound = new Blockhound();
 
+	/**
+	 * Creates properties holding the defaults; Spring Boot binds {@code bridge.*} onto them.
+	 */
+	public BridgeProperties() {
+	}
+
+	/**
+	 * Whether Bridge is enabled.
+	 * @return {@code false} when {@code bridge.enabled} turns Bridge off
+	 */
 	public boolean isEnabled() {
 		return this.enabled;
 	}
 
+	/**
+	 * Sets whether Bridge is enabled.
+	 * @param enabled {@code false} to turn Bridge off
+	 */
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
 	}
 
+	/**
+	 * Bounded blocking pools by name, as bound from {@code bridge.pools}; "default" is added by
+	 * {@link #poolSettings()} when it is not configured.
+	 * @return the configured pools, mutable for binding
+	 */
 	public Map<String, Pool> getPools() {
 		return this.pools;
 	}
 
+	/**
+	 * Settings of the pools' shutdown.
+	 * @return the {@code bridge.shutdown} group
+	 */
 	public Shutdown getShutdown() {
 		return this.shutdown;
 	}
 
+	/**
+	 * Settings of the guard for {@code @Blocking} methods called on an event loop.
+	 * @return the {@code bridge.guard} group
+	 */
 	public Guard getGuard() {
 		return this.guard;
 	}
 
+	/**
+	 * Settings of the event-loop watchdog and call-site recording.
+	 * @return the {@code bridge.eventloop} group
+	 */
 	public Eventloop getEventloop() {
 		return this.eventloop;
 	}
 
+	/**
+	 * Settings of the BlockHound integration.
+	 * @return the {@code bridge.blockhound} group
+	 */
 	public Blockhound getBlockhound() {
 		return this.blockhound;
 	}
@@ -259,50 +294,104 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 		 */
 		private boolean interruptOnCancel = true;
 
+		/**
+		 * Creates a pool with the default settings, which binding then overrides.
+		 */
+		public Pool() {
+		}
+
+		/**
+		 * Most threads of the pool.
+		 * @return the thread limit
+		 */
 		public int getMaxThreads() {
 			return this.maxThreads;
 		}
 
+		/**
+		 * Sets the most threads of the pool.
+		 * @param maxThreads the thread limit, strictly positive
+		 */
 		public void setMaxThreads(int maxThreads) {
 			this.maxThreads = maxThreads;
 		}
 
+		/**
+		 * Most tasks waiting for a thread.
+		 * @return the queue limit; 0 for direct hand-off
+		 */
 		public int getQueueCapacity() {
 			return this.queueCapacity;
 		}
 
+		/**
+		 * Sets the most tasks waiting for a thread.
+		 * @param queueCapacity the queue limit, 0 or more
+		 */
 		public void setQueueCapacity(int queueCapacity) {
 			this.queueCapacity = queueCapacity;
 		}
 
+		/**
+		 * How long an idle thread lives before it retires.
+		 * @return the keep-alive time
+		 */
 		public Duration getKeepAlive() {
 			return this.keepAlive;
 		}
 
+		/**
+		 * Sets how long an idle thread lives before it retires.
+		 * @param keepAlive the keep-alive time
+		 */
 		public void setKeepAlive(Duration keepAlive) {
 			this.keepAlive = keepAlive;
 		}
 
+		/**
+		 * Default per-call timeout of the pool.
+		 * @return the timeout, or {@code null} for none
+		 */
 		public @Nullable Duration getTimeout() {
 			return this.timeout;
 		}
 
+		/**
+		 * Sets the default per-call timeout of the pool.
+		 * @param timeout the timeout, or {@code null} for none
+		 */
 		public void setTimeout(@Nullable Duration timeout) {
 			this.timeout = timeout;
 		}
 
+		/**
+		 * Whether tasks run on virtual threads.
+		 * @return {@code true} for virtual threads
+		 */
 		public boolean isVirtualThreads() {
 			return this.virtualThreads;
 		}
 
+		/**
+		 * Sets whether tasks run on virtual threads (Java 21 or newer).
+		 * @param virtualThreads {@code true} for virtual threads
+		 */
 		public void setVirtualThreads(boolean virtualThreads) {
 			this.virtualThreads = virtualThreads;
 		}
 
+		/**
+		 * Whether a running task is interrupted when its subscriber cancels.
+		 * @return {@code true} to interrupt
+		 */
 		public boolean isInterruptOnCancel() {
 			return this.interruptOnCancel;
 		}
 
+		/**
+		 * Sets whether a running task is interrupted when its subscriber cancels.
+		 * @param interruptOnCancel {@code true} to interrupt
+		 */
 		public void setInterruptOnCancel(boolean interruptOnCancel) {
 			this.interruptOnCancel = interruptOnCancel;
 		}
@@ -325,10 +414,24 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 		 */
 		private Duration awaitTermination = Duration.ofSeconds(30);
 
+		/**
+		 * Creates the shutdown settings with their defaults.
+		 */
+		public Shutdown() {
+		}
+
+		/**
+		 * How long queued and running tasks may finish when the application closes.
+		 * @return the grace period
+		 */
 		public Duration getAwaitTermination() {
 			return this.awaitTermination;
 		}
 
+		/**
+		 * Sets how long queued and running tasks may finish when the application closes.
+		 * @param awaitTermination the grace period
+		 */
 		public void setAwaitTermination(Duration awaitTermination) {
 			this.awaitTermination = awaitTermination;
 		}
@@ -347,10 +450,24 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 		 */
 		private GuardMode mode = GuardMode.WARN;
 
+		/**
+		 * Creates the guard settings with their defaults.
+		 */
+		public Guard() {
+		}
+
+		/**
+		 * What a {@code @Blocking} method with a plain return type does on an event loop.
+		 * @return the guard mode
+		 */
 		public GuardMode getMode() {
 			return this.mode;
 		}
 
+		/**
+		 * Sets what a {@code @Blocking} method with a plain return type does on an event loop.
+		 * @param mode the guard mode
+		 */
 		public void setMode(GuardMode mode) {
 			this.mode = mode;
 		}
@@ -366,10 +483,24 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 
 		private final CallSites callSites = new CallSites();
 
+		/**
+		 * Creates the event-loop settings with their defaults.
+		 */
+		public Eventloop() {
+		}
+
+		/**
+		 * Settings of the event-loop stall watchdog.
+		 * @return the {@code bridge.eventloop.watchdog} group
+		 */
 		public Watchdog getWatchdog() {
 			return this.watchdog;
 		}
 
+		/**
+		 * Settings of the recording of calls on event loops.
+		 * @return the {@code bridge.eventloop.call-sites} group
+		 */
 		public CallSites getCallSites() {
 			return this.callSites;
 		}
@@ -391,18 +522,40 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 			 */
 			private Duration threshold = Duration.ofMillis(1);
 
+			/**
+			 * Creates the call-site recording settings with their defaults (off).
+			 */
+			public CallSites() {
+			}
+
+			/**
+			 * Whether calls on event-loop threads are recorded.
+			 * @return {@code true} when recording
+			 */
 			public boolean isEnabled() {
 				return this.enabled;
 			}
 
+			/**
+			 * Sets whether calls on event-loop threads are recorded.
+			 * @param enabled {@code true} to record
+			 */
 			public void setEnabled(boolean enabled) {
 				this.enabled = enabled;
 			}
 
+			/**
+			 * Shortest blocking call that is recorded.
+			 * @return the recording threshold
+			 */
 			public Duration getThreshold() {
 				return this.threshold;
 			}
 
+			/**
+			 * Sets the shortest blocking call that is recorded.
+			 * @param threshold the recording threshold
+			 */
 			public void setThreshold(Duration threshold) {
 				this.threshold = threshold;
 			}
@@ -435,34 +588,72 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 			 */
 			private Duration startupGrace = Duration.ofSeconds(5);
 
+			/**
+			 * Creates the watchdog settings with their defaults.
+			 */
+			public Watchdog() {
+			}
+
+			/**
+			 * Whether the watchdog probes the event loops.
+			 * @return {@code true} when probing
+			 */
 			public boolean isEnabled() {
 				return this.enabled;
 			}
 
+			/**
+			 * Sets whether the watchdog probes the event loops.
+			 * @param enabled {@code true} to probe
+			 */
 			public void setEnabled(boolean enabled) {
 				this.enabled = enabled;
 			}
 
+			/**
+			 * Probe period.
+			 * @return the interval between probes of a loop
+			 */
 			public Duration getInterval() {
 				return this.interval;
 			}
 
+			/**
+			 * Sets the probe period.
+			 * @param interval the interval between probes of a loop, at least 1ms
+			 */
 			public void setInterval(Duration interval) {
 				this.interval = interval;
 			}
 
+			/**
+			 * Probe delay that counts as a stall.
+			 * @return the stall threshold
+			 */
 			public Duration getThreshold() {
 				return this.threshold;
 			}
 
+			/**
+			 * Sets the probe delay that counts as a stall.
+			 * @param threshold the stall threshold
+			 */
 			public void setThreshold(Duration threshold) {
 				this.threshold = threshold;
 			}
 
+			/**
+			 * Time after start-up during which no stall is reported.
+			 * @return the start-up grace
+			 */
 			public Duration getStartupGrace() {
 				return this.startupGrace;
 			}
 
+			/**
+			 * Sets the time after start-up during which no stall is reported.
+			 * @param startupGrace the start-up grace
+			 */
 			public void setStartupGrace(Duration startupGrace) {
 				this.startupGrace = startupGrace;
 			}
@@ -491,10 +682,24 @@ public class BridgeProperties implements Validator, EnvironmentAware, Initializi
 		 */
 		private boolean enabled;
 
+		/**
+		 * Creates the BlockHound settings with their defaults (off).
+		 */
+		public Blockhound() {
+		}
+
+		/**
+		 * Whether BlockHound is installed.
+		 * @return {@code true} to install it
+		 */
 		public boolean isEnabled() {
 			return this.enabled;
 		}
 
+		/**
+		 * Sets whether BlockHound is installed.
+		 * @param enabled {@code true} to install it
+		 */
 		public void setEnabled(boolean enabled) {
 			this.enabled = enabled;
 		}

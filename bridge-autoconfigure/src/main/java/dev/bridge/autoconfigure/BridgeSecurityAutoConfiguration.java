@@ -28,6 +28,12 @@ import dev.bridge.security.SecurityContextWebFilter;
 @ConditionalOnBean(BlockingBridge.class)
 public final class BridgeSecurityAutoConfiguration {
 
+	/**
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
+	 */
+	public BridgeSecurityAutoConfiguration() {
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	SecurityContextAccessor bridgeSecurityContextAccessor() {

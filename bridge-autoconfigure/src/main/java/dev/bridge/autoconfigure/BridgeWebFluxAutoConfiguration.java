@@ -35,6 +35,12 @@ import dev.bridge.web.BridgeExceptionHandler;
 public final class BridgeWebFluxAutoConfiguration {
 
 	/**
+	 * Creates the auto-configuration, which Spring Boot instantiates when it applies it.
+	 */
+	public BridgeWebFluxAutoConfiguration() {
+	}
+
+	/**
 	 * Seconds a client is asked to wait after a 503 from a saturated pool.
 	 */
 	static final long RETRY_AFTER_SECONDS = 1;

@@ -40,6 +40,13 @@ public class BridgeBlockHoundIntegration implements BlockHoundIntegration {
 
 	private static volatile boolean applied;
 
+	/**
+	 * Creates the integration; BlockHound finds it through {@link java.util.ServiceLoader}, or
+	 * it is passed to {@code BlockHound.install}.
+	 */
+	public BridgeBlockHoundIntegration() {
+	}
+
 	@Override
 	public void applyTo(BlockHound.Builder builder) {
 		builder.nonBlockingThreadPredicate((current) -> current.and((thread) -> !isBridgeThread(thread)));

@@ -284,14 +284,26 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		return this.reports;
 	}
 
+	/**
+	 * How often each loop is probed.
+	 * @return the probe period
+	 */
 	public Duration getInterval() {
 		return this.interval;
 	}
 
+	/**
+	 * Probe delay that counts as a stall.
+	 * @return the stall threshold
+	 */
 	public Duration getThreshold() {
 		return this.threshold;
 	}
 
+	/**
+	 * Time after start during which no stall is reported.
+	 * @return the start-up grace
+	 */
 	public Duration getStartupGrace() {
 		return this.startupGrace;
 	}

@@ -26,6 +26,15 @@ public record LoopCallEvent(String thread, Instant at, Duration duration, String
 	 */
 	public static final String CPU = "cpu";
 
+	/**
+	 * Checks the components and copies the stack, so the event cannot change afterwards.
+	 * @param thread the loop thread's name
+	 * @param at when the call started
+	 * @param duration how long it blocked, or the sampling period of a CPU sample
+	 * @param kind what the loop did, such as {@code sleep} or {@link #CPU}
+	 * @param stack the loop's stack at the call, innermost first
+	 * @throws NullPointerException if a component is {@code null}
+	 */
 	public LoopCallEvent {
 		Objects.requireNonNull(thread, "thread must not be null");
 		Objects.requireNonNull(at, "at must not be null");

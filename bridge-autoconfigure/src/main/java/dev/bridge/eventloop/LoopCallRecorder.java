@@ -129,6 +129,10 @@ public class LoopCallRecorder implements SmartLifecycle {
 		return DurationText.problem(threshold, Duration.ZERO);
 	}
 
+	/**
+	 * Shortest blocking call this recorder records.
+	 * @return the recording threshold
+	 */
 	public Duration getThreshold() {
 		return this.threshold;
 	}

@@ -29,6 +29,18 @@ import org.jspecify.annotations.Nullable;
 public record StallReport(Kind kind, StallCause cause, @Nullable String thread, Instant startedAt,
 		Duration duration, boolean ended, List<String> stack, List<String> culprit, String evidence) {
 
+	/**
+	 * Copies the stack and the culprit, so the report cannot change afterwards.
+	 * @param kind what was seen
+	 * @param cause why the loop did not run in time
+	 * @param thread the stalled loop thread's name ({@code null} for a JVM pause)
+	 * @param startedAt when the stall began
+	 * @param duration how long it lasted, or has lasted so far
+	 * @param ended whether the episode is over
+	 * @param stack the loop thread's whole stack, innermost first; may be empty
+	 * @param culprit the frames to blame; may be empty
+	 * @param evidence what the cause was decided on, for people
+	 */
 	public StallReport {
 		stack = List.copyOf(stack);
 		culprit = List.copyOf(culprit);

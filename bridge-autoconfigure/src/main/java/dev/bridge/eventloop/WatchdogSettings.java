@@ -45,6 +45,14 @@ public record WatchdogSettings(Duration interval, Duration threshold, Duration s
 	 */
 	public static final Duration DEFAULT_STARTUP_GRACE = Duration.ofSeconds(5);
 
+	/**
+	 * Checks each setting against the rule {@code BridgeProperties} applies too.
+	 * @param interval how often each loop is probed, at least 1 ms
+	 * @param threshold probe delay that counts as a stall
+	 * @param startupGrace time after start during which nothing is reported
+	 * @throws IllegalArgumentException naming the property as users write it (for example
+	 * {@code bridge.eventloop.watchdog.interval}) and what is wrong with its value
+	 */
 	public WatchdogSettings {
 		check("interval", intervalProblem(interval));
 		check("threshold", thresholdProblem(threshold));

@@ -27,6 +27,13 @@ public final class SecurityContextAccessor implements ThreadLocalAccessor<Securi
 	public static final String KEY = "dev.bridge.security.SecurityContext";
 
 	/**
+	 * Creates an accessor; {@link #registerWith(ContextRegistry)} registers one unless one is
+	 * there already.
+	 */
+	public SecurityContextAccessor() {
+	}
+
+	/**
 	 * Registers an accessor with the registry unless one is registered under {@value #KEY}.
 	 * @param registry the registry (Reactor and Bridge use the global one)
 	 */

@@ -25,6 +25,13 @@ public class SecurityContextWebFilter implements WebFilter, Ordered {
 	 */
 	public static final int ORDER = -99;
 
+	/**
+	 * Creates the filter; Bridge's security auto-configuration registers one when Spring
+	 * Security is on the class path.
+	 */
+	public SecurityContextWebFilter() {
+	}
+
 	@Override
 	public int getOrder() {
 		return ORDER;

@@ -31,6 +31,13 @@ public final class NoEventLoopBlockingExtension implements BeforeEachCallback, A
 	private static final boolean SPRING_TEST_PRESENT = ClassUtils.isPresent(SPRING_EXTENSION,
 			NoEventLoopBlockingExtension.class.getClassLoader());
 
+	/**
+	 * Creates the extension; JUnit does so for {@link NoEventLoopBlocking}, and a test may
+	 * register one itself with {@code @RegisterExtension} or {@code @ExtendWith}.
+	 */
+	public NoEventLoopBlockingExtension() {
+	}
+
 	@Override
 	public void beforeEach(ExtensionContext context) {
 		WatchSettings settings = settings(context);
