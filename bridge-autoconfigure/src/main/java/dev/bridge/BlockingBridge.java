@@ -190,29 +190,30 @@ public class BlockingBridge implements SmartLifecycle {
 	 */
 	public <T> Mono<T> mono(String pool, String call, @Nullable Duration timeout,
 			Callable<? extends Mono<T>> invocation) {
-		BlockingPool target = pool(pool);
-		Duration effectiveTimeout = effectiveTimeout(target, timeout);
-		ContextSnapshot assembly = this.contextCarrier.captureThread();
-		Observation caller = this.observationRegistry.getCurrentObservation();
-		return Mono.deferContextual((context) -> {
-			OffloadCall offload = newCall(target, call, assembly, caller, context, false);
+		return offload(pool, call, timeout, false, (offload, timed) -> {
 			Mono<T> mono = Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error, Mono::empty))
-				.subscribeOn(target.scheduler(offload))
+				.onErrorMap(offload::deliverable)
+				.subscribeOn(offload.lane())
 				.contextWrite(offload::enrich)
 				.doOnCancel(offload::cancel);
-			if (effectiveTimeout != null) {
-				mono = mono.timeout(effectiveTimeout,
-						Mono.error(() -> new BlockingTimeoutException(target.name(), call, effectiveTimeout)),
-						Schedulers.parallel());
+			if (timed != null) {
+				// Nothing for a subscriber that left meanwhile: Reactor would log the error as dropped.
+				mono = mono.timeout(offload.timer(), Mono.defer(() -> offload.hasSubscriberLeft() ? Mono.empty()
+						: Mono.error(new BlockingTimeoutException(pool, call, timed))));
 			}
-			return stopObservationOnTerminal(mono.onErrorMap(BlockingBridge::unwrapRejection), offload);
-		});
+			// A subscriber that cancelled gets no error that raced its cancel (a timeout, a
+			// refusal): it would only be logged as dropped. Marked first thing on cancel.
+			return stopObservationOnTerminal(mono.onErrorMap(BlockingBridge::unwrapRejection), offload)
+				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Mono.empty() : Mono.error(ex))
+				.doOnCancel(offload::subscriberLeft);
+		}, Mono::deferContextual);
 	}
 
 	/**
 	 * What {@code @Blocking} does for a method returning {@code Flux}: the invocation and
 	 * each request hop run on the pool, with the caller's context, as an observation; the
-	 * timeout bounds the whole stream.
+	 * timeout bounds the whole stream. The stream keeps one pool thread from its subscription
+	 * until it ends, so that later demand is never refused once items have been sent.
 	 * @param <T> element type
 	 * @param pool the pool name
 	 * @param call name of the call, for the {@code method} tag and error messages
@@ -222,34 +223,44 @@ public class BlockingBridge implements SmartLifecycle {
 	 */
 	public <T> Flux<T> flux(String pool, String call, @Nullable Duration timeout,
 			Callable<? extends Publisher<T>> invocation) {
-		BlockingPool target = pool(pool);
-		Duration effectiveTimeout = effectiveTimeout(target, timeout);
-		ContextSnapshot assembly = this.contextCarrier.captureThread();
-		Observation caller = this.observationRegistry.getCurrentObservation();
-		return Flux.deferContextual((context) -> {
-			OffloadCall offload = newCall(target, call, assembly, caller, context, true);
-			// Reactor throws a refused request hop at the requester instead of signalling it;
-			// the call reports such failures (and hops abandoned at shutdown) on its own channel.
+		return offload(pool, call, timeout, true, (offload, timed) -> {
+			// A stream abandoned at shutdown while it waits for demand is failed through the
+			// call's own channel: no Reactor signal is pending then.
 			Flux<T> flux = Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error, Flux::empty))
-				.subscribeOn(target.scheduler(offload))
+				.onErrorMap(offload::deliverable)
+				.subscribeOn(offload.lane())
 				.contextWrite(offload::enrich)
 				.doOnCancel(offload::cancel)
 				.takeUntilOther(offload.failures());
-			if (effectiveTimeout != null) {
-				long deadline = System.nanoTime() + effectiveTimeout.toNanos();
-				Flux<T> timedOut = Flux
-					.error(() -> new BlockingTimeoutException(target.name(), call, effectiveTimeout));
-				flux = flux.timeout(Mono.delay(effectiveTimeout, Schedulers.parallel()),
-						(item) -> Mono.delay(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
-								Schedulers.parallel()),
-						timedOut);
+			if (timed != null) {
+				flux = flux.timeout(offload.timer(),
+						(item) -> Mono.delay(offload.remaining(timed), Schedulers.parallel()),
+						Flux.defer(() -> offload.hasSubscriberLeft() ? Flux.empty()
+								: Flux.error(new BlockingTimeoutException(pool, call, timed))));
 			}
 			// Stopped on the terminal signal before it travels on: see stopObservationOnTerminal.
 			return flux.onErrorMap(BlockingBridge::unwrapRejection)
 				.doOnComplete(offload::stopObservation)
 				.doOnError(offload::stopObservation)
-				.doOnCancel(offload::stopObservation);
-		});
+				.doOnCancel(offload::stopObservation)
+				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Flux.empty() : Flux.error(ex))
+				.doOnCancel(offload::subscriberLeft);
+		}, Flux::deferContextual);
+	}
+
+	/**
+	 * The opening shared by {@link #mono} and {@link #flux}: resolves the pool and timeout,
+	 * captures the caller's context at assembly, and at each subscription starts a call.
+	 */
+	private <P> P offload(String pool, String call, @Nullable Duration timeout, boolean stream,
+			java.util.function.BiFunction<OffloadCall, @Nullable Duration, P> body,
+			Function<Function<ContextView, P>, P> deferContextual) {
+		BlockingPool target = pool(pool);
+		Duration effectiveTimeout = effectiveTimeout(target, timeout);
+		ContextSnapshot assembly = this.contextCarrier.captureThread();
+		Observation caller = this.observationRegistry.getCurrentObservation();
+		return deferContextual.apply((context) -> body
+			.apply(newCall(target, call, assembly, caller, context, stream, effectiveTimeout), effectiveTimeout));
 	}
 
 	/**
@@ -257,7 +268,7 @@ public class BlockingBridge implements SmartLifecycle {
 	 * current where the call was made, the one current where it is subscribed.
 	 */
 	private OffloadCall newCall(BlockingPool pool, String call, ContextSnapshot assembly, @Nullable Observation caller,
-			ContextView context, boolean stream) {
+			ContextView context, boolean stream, @Nullable Duration timeout) {
 		Observation parent = live(context.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
 		if (parent == null) {
 			parent = live(caller);
@@ -266,7 +277,8 @@ public class BlockingBridge implements SmartLifecycle {
 			parent = live(this.observationRegistry.getCurrentObservation());
 		}
 		Observation observation = startObservation(pool.name(), call, parent);
-		return new OffloadCall(pool, call, assembly, this.contextCarrier.capture(context), observation, stream);
+		return new OffloadCall(pool, call, assembly, this.contextCarrier.capture(context), observation, stream,
+				timeout);
 	}
 
 	/**
@@ -300,7 +312,9 @@ public class BlockingBridge implements SmartLifecycle {
 	 * @param call name of the call, for the {@code method} tag
 	 * @param body the call
 	 * @return its result
-	 * @throws Exception whatever the call throws, unchanged
+	 * @throws Exception whatever the call throws, unchanged, except an error that Reactor
+	 * treats as fatal, which is logged and wrapped in a {@link BlockingFatalErrorException}
+	 * (thrown as is, WebFlux would never answer the request)
 	 */
 	public <T> T observe(String pool, String call, Callable<T> body) throws Exception {
 		Observation observation = startObservation(pool, call, live(this.observationRegistry.getCurrentObservation()));
@@ -309,6 +323,11 @@ public class BlockingBridge implements SmartLifecycle {
 		}
 		catch (Exception | Error ex) {
 			observation.error(ex);
+			if (ex instanceof Error error && BlockingFatalErrorException.isJvmFatal(error)) {
+				BlockingFatalErrorException wrapped = new BlockingFatalErrorException(pool, call, error);
+				logger.error(wrapped.getMessage(), error);
+				throw wrapped;
+			}
 			throw ex;
 		}
 		finally {
@@ -334,12 +353,14 @@ public class BlockingBridge implements SmartLifecycle {
 
 	/**
 	 * Reactor wraps a scheduler's refusal in its own exception; callers should see the
-	 * bridge's, which says which pool is full and what to do.
+	 * bridge's, which says which pool is full or closing and what to do.
 	 */
 	private static Throwable unwrapRejection(Throwable ex) {
 		if (ex instanceof RejectedExecutionException && !(ex instanceof BlockingPoolSaturatedException)
-				&& ex.getCause() instanceof BlockingPoolSaturatedException saturated) {
-			return saturated;
+				&& !(ex instanceof BlockingBridgeShutdownException)
+				&& (ex.getCause() instanceof BlockingPoolSaturatedException
+						|| ex.getCause() instanceof BlockingBridgeShutdownException)) {
+			return ex.getCause();
 		}
 		return ex;
 	}
@@ -447,6 +468,16 @@ public class BlockingBridge implements SmartLifecycle {
 	@Override
 	public boolean isRunning() {
 		return this.running;
+	}
+
+	/**
+	 * Not pausable: stopping closes the pools for good, while Spring's test support pauses a
+	 * cached context between test classes (stopping its lifecycle beans) and restarts it for
+	 * the next class that uses it.
+	 */
+	@Override
+	public boolean isPauseable() {
+		return false;
 	}
 
 	@Override

@@ -1,7 +1,7 @@
 package dev.bridge;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -9,21 +9,28 @@ import java.util.function.Supplier;
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolTaskDecorator;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
 
 /**
  * State of one offloaded call for one subscription: the context to restore on the pool
  * thread, the observation to make current there, whether the pool abandoned the call at
- * shutdown, and a failure channel for what Reactor cannot report itself (a stream's request
- * hop refused or abandoned after the call started).
+ * shutdown, when the pool accepted it (its timeout starts then, so that a refusal is never
+ * mistaken for a timeout), and a failure channel for what Reactor cannot report itself (a
+ * stream abandoned at shutdown after it started).
  */
 final class OffloadCall implements PoolTaskDecorator {
+
+	private static final Log logger = LogFactory.getLog(OffloadCall.class);
 
 	/**
 	 * Marks a stopped {@code bridge.blocking} observation: one that is still current on the
@@ -46,15 +53,29 @@ final class OffloadCall implements PoolTaskDecorator {
 	/** Only streams need it: a Mono's request is made on the pool thread itself. */
 	private final Sinks.@Nullable Empty<Void> failure;
 
+	/** Completed when the pool accepts the call; only timed calls need it. */
+	private final Sinks.@Nullable Empty<Void> accepted;
+
+	private final @Nullable Duration timeout;
+
+	private final long subscribedAt = System.nanoTime();
+
+	private final boolean stream;
+
 	private volatile boolean started;
 
 	private volatile boolean abandoned;
 
 	private volatile boolean cancelled;
 
+	private volatile boolean subscriberLeft;
+
 	OffloadCall(BlockingPool pool, String call, ContextSnapshot assembly, ContextSnapshot subscription,
-			Observation observation, boolean stream) {
+			Observation observation, boolean stream, @Nullable Duration timeout) {
 		this.failure = stream ? Sinks.empty() : null;
+		this.accepted = (timeout != null) ? Sinks.empty() : null;
+		this.timeout = timeout;
+		this.stream = stream;
 		this.pool = pool;
 		this.call = call;
 		this.assembly = assembly;
@@ -96,18 +117,83 @@ final class OffloadCall implements PoolTaskDecorator {
 			}
 			else if (this.failure != null) {
 				// A later request hop: running it would run user code on the closing thread.
-				this.failure.tryEmitError(BlockingPoolSaturatedException.shutDown(this.pool.name()));
+				this.failure.tryEmitError(new BlockingBridgeShutdownException(this.pool.name()));
 			}
 		};
 	}
 
-	@Override
-	public boolean absorbRejection(RejectedExecutionException ex) {
-		if (!this.started || this.failure == null) {
-			return false;
+	/**
+	 * The scheduler the call subscribes on: one lane of the pool for this call.
+	 * @return the scheduler
+	 */
+	Scheduler lane() {
+		return new OffloadLane(this.pool.scheduler(this), this, this.stream).asScheduler();
+	}
+
+	/**
+	 * Called by the lane once the pool accepted the call.
+	 */
+	void accepted() {
+		if (this.accepted != null) {
+			this.accepted.tryEmitEmpty();
 		}
-		this.failure.tryEmitError(ex);
-		return true;
+	}
+
+	/**
+	 * Fires when the call's timeout has passed, counted from its subscription but started
+	 * only once the pool accepted the call: a refused call fails with the refusal, never
+	 * with a timeout that raced it.
+	 * @return the timer
+	 */
+	Mono<Long> timer() {
+		Duration timeout = this.timeout;
+		Sinks.Empty<Void> accepted = this.accepted;
+		if (timeout == null || accepted == null) {
+			return Mono.never();
+		}
+		return accepted.asMono().then(Mono.defer(() -> Mono.delay(remaining(timeout), Schedulers.parallel())));
+	}
+
+	/**
+	 * What is left of the call's timeout.
+	 * @param timeout the timeout
+	 * @return the time left, zero if none
+	 */
+	Duration remaining(Duration timeout) {
+		long left = timeout.toNanos() - (System.nanoTime() - this.subscribedAt);
+		return Duration.ofNanos(Math.max(0, left));
+	}
+
+	/**
+	 * A stream's lane was interrupted by the pool's shutdown while it waited for demand.
+	 */
+	void abandonStream() {
+		if (this.failure != null) {
+			this.failure.tryEmitError(new BlockingBridgeShutdownException(this.pool.name()));
+		}
+	}
+
+	boolean isAbandoned() {
+		return this.abandoned;
+	}
+
+	boolean isCancelled() {
+		return this.cancelled;
+	}
+
+	/**
+	 * Wraps an error that Reactor would throw instead of signal, and logs it once with its
+	 * stack; anything else passes unchanged.
+	 * @param ex the call's failure
+	 * @return what the caller receives
+	 */
+	Throwable deliverable(Throwable ex) {
+		if (ex instanceof Error error && BlockingFatalErrorException.isJvmFatal(error)) {
+			BlockingFatalErrorException wrapped = new BlockingFatalErrorException(this.pool.name(), this.call, error);
+			logger.error(wrapped.getMessage(), error);
+			return wrapped;
+		}
+		return ex;
 	}
 
 	/**
@@ -128,7 +214,7 @@ final class OffloadCall implements PoolTaskDecorator {
 			Supplier<? extends P> empty) {
 		this.started = true;
 		if (this.abandoned) {
-			return error.apply(BlockingPoolSaturatedException.shutDown(this.pool.name()));
+			return error.apply(new BlockingBridgeShutdownException(this.pool.name()));
 		}
 		if (this.cancelled) {
 			return empty.get();
@@ -148,6 +234,19 @@ final class OffloadCall implements PoolTaskDecorator {
 
 	void cancel() {
 		this.cancelled = true;
+	}
+
+	/**
+	 * The subscriber cancelled (rather than the call's own timeout): an error racing that
+	 * cancel has nobody to reach.
+	 */
+	void subscriberLeft() {
+		this.subscriberLeft = true;
+		this.cancelled = true;
+	}
+
+	boolean hasSubscriberLeft() {
+		return this.subscriberLeft;
 	}
 
 	/**

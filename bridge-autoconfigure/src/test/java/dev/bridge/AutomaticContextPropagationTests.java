@@ -13,12 +13,12 @@ import reactor.core.publisher.Hooks;
 class AutomaticContextPropagationTests extends ContextPropagationTests {
 
 	@BeforeAll
-	static void enableAutomaticPropagation() {
+	static void setPropagationMode() {
 		Hooks.enableAutomaticContextPropagation();
 	}
 
 	@AfterAll
-	static void disableAutomaticPropagation() {
+	static void restorePropagationMode() {
 		Hooks.disableAutomaticContextPropagation();
 	}
 

@@ -116,127 +116,27 @@ class BlockingBridgeTests {
 	}
 
 	@Test
-	void checkedExceptionsAndErrorsReachTheSubscriberUnchanged() {
+	void checkedExceptionsAndErrorsReachTheSubscriberUnchangedAndFatalErrorsWrapped() {
 		BlockingBridge bridge = bridge();
 		Exception checked = new java.io.IOException("disk");
-		StackOverflowError error = new StackOverflowError("deep");
+		AssertionError assertion = new AssertionError("broken");
+		StackOverflowError fatal = new StackOverflowError("deep");
 		StepVerifier.create(bridge.spawn(() -> {
 			throw checked;
 		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(checked)).verify(Duration.ofSeconds(5));
 		StepVerifier.create(bridge.spawn(() -> {
-			throw error;
-		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(error)).verify(Duration.ofSeconds(5));
-		StepVerifier.create(bridge.spawn(() -> "still works")).expectNext("still works").verifyComplete();
-	}
-
-	@Test
-	void threadsAreCreatedUpToTheMaximumBeforeAnythingQueues() throws Exception {
-		BlockingBridge bridge = bridge(small("p", 3, 10));
-		CountDownLatch gate = gate();
-		CountDownLatch started = new CountDownLatch(3);
-		for (int i = 0; i < 3; i++) {
-			bridge.spawn("p", () -> {
-				started.countDown();
-				return gate.await(10, TimeUnit.SECONDS);
-			}).subscribe();
-		}
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		assertThat(bridge.pool("p").threads()).isEqualTo(3);
-		assertThat(bridge.pool("p").queued()).isZero();
-		bridge.spawn("p", () -> "queued").subscribe();
-		assertThat(bridge.pool("p").queued()).isEqualTo(1);
-	}
-
-	@Test
-	void idleThreadsRetireAfterKeepAlive() {
-		BlockingBridge bridge = bridge(small("p", 4, 10).withKeepAlive(Duration.ofMillis(100)));
-		Flux.range(0, 4).flatMap((i) -> bridge.spawn("p", () -> i)).blockLast(Duration.ofSeconds(5));
-		await().atMost(Duration.ofSeconds(5)).until(() -> bridge.pool("p").threads() == 0);
-	}
-
-	@Test
-	void fullQueueIsRefusedWithSaturatedExceptionNamingThePoolAndTheFix() throws Exception {
-		BlockingBridge bridge = bridge(small("tiny", 1, 1));
-		CountDownLatch gate = gate();
-		CountDownLatch started = new CountDownLatch(1);
-		bridge.spawn("tiny", () -> {
-			started.countDown();
-			return gate.await(10, TimeUnit.SECONDS);
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		bridge.spawn("tiny", () -> "queued").subscribe();
-		StepVerifier.create(bridge.spawn("tiny", () -> "refused"))
-			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingPoolSaturatedException.class)
-				.hasMessage("Blocking pool 'tiny' is saturated: all 1 threads are busy and its queue of 1 is full; "
-						+ "retry later, or raise bridge.pools.tiny.max-threads / bridge.pools.tiny.queue-capacity"))
+			throw assertion;
+		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(assertion)).verify(Duration.ofSeconds(5));
+		StepVerifier.create(bridge.spawn(() -> {
+			throw fatal;
+		}))
+			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingFatalErrorException.class)
+				.hasMessage("Blocking call BlockingBridge.spawn on pool 'default' failed with "
+						+ "java.lang.StackOverflowError, an error Reactor treats as fatal; it is this exception's cause")
+				.cause()
+				.isSameAs(fatal))
 			.verify(Duration.ofSeconds(5));
-		assertThat(bridge.pool("tiny").rejectedCount()).isEqualTo(1);
-	}
-
-	@Test
-	void cancellingAQueuedTaskRemovesItSoItNeverRuns() throws Exception {
-		BlockingBridge bridge = bridge(small("one", 1, 10));
-		CountDownLatch gate = gate();
-		CountDownLatch started = new CountDownLatch(1);
-		bridge.spawn("one", () -> {
-			started.countDown();
-			return gate.await(10, TimeUnit.SECONDS);
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		AtomicBoolean ran = new AtomicBoolean();
-		Disposable queued = bridge.spawn("one", () -> ran.getAndSet(true)).subscribe();
-		assertThat(bridge.pool("one").queued()).isEqualTo(1);
-		queued.dispose();
-		assertThat(bridge.pool("one").queued()).isZero();
-		assertThat(bridge.pool("one").cancelledCount()).isEqualTo(1);
-		gate.countDown();
-		StepVerifier.create(bridge.spawn("one", () -> "after")).expectNext("after").verifyComplete();
-		assertThat(ran).isFalse();
-	}
-
-	@Test
-	void cancellingARunningTaskInterruptsIt() throws Exception {
-		BlockingBridge bridge = bridge(small("p", 1, 10));
-		CountDownLatch started = new CountDownLatch(1);
-		CountDownLatch interrupted = new CountDownLatch(1);
-		Disposable running = bridge.spawn("p", () -> {
-			started.countDown();
-			try {
-				new CountDownLatch(1).await(10, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				interrupted.countDown();
-			}
-			return "done";
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		running.dispose();
-		assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
-		assertThat(bridge.pool("p").cancelledCount()).isEqualTo(1);
-	}
-
-	@Test
-	void cancellingARunningTaskDoesNotInterruptItWhenThePoolSaysSo() throws Exception {
-		BlockingBridge bridge = bridge(small("p", 1, 10).withInterruptOnCancel(false));
-		CountDownLatch started = new CountDownLatch(1);
-		CountDownLatch release = gate();
-		AtomicReference<String> outcome = new AtomicReference<>();
-		Disposable running = bridge.spawn("p", () -> {
-			started.countDown();
-			try {
-				release.await(10, TimeUnit.SECONDS);
-				outcome.set("finished");
-			}
-			catch (InterruptedException ex) {
-				outcome.set("interrupted");
-			}
-			return "done";
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		running.dispose();
-		release.countDown();
-		await().atMost(Duration.ofSeconds(5)).untilAtomic(outcome, org.hamcrest.Matchers.notNullValue());
-		assertThat(outcome).hasValue("finished");
+		StepVerifier.create(bridge.spawn(() -> "still works")).expectNext("still works").verifyComplete();
 	}
 
 	@Test
@@ -277,13 +177,30 @@ class BlockingBridgeTests {
 	}
 
 	@Test
-	void spawnBatchedWithConcurrencyStillKeepsOrder() {
-		BlockingBridge bridge = bridge(small("batch", 4, 100));
-		Flux<Integer> results = bridge.spawnBatched("batch", Flux.range(0, 500), 7, 4,
-				(batch) -> batch.stream().map((i) -> i + 1).toList());
+	void spawnBatchedWithConcurrencyRunsThatManyBatchesAtOnceAndKeepsOrder() {
+		BlockingBridge bridge = bridge(small("batch", 8, 100));
+		AtomicInteger running = new AtomicInteger();
+		AtomicInteger most = new AtomicInteger();
+		// The first four batches wait until all four run at once: with less concurrency they
+		// would wait out the latch one after another.
+		CountDownLatch fourRunning = new CountDownLatch(4);
+		Flux<Integer> results = bridge.spawnBatched("batch", Flux.range(0, 500), 7, 4, (batch) -> {
+			most.accumulateAndGet(running.incrementAndGet(), Math::max);
+			fourRunning.countDown();
+			try {
+				fourRunning.await(5, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			running.decrementAndGet();
+			return batch.stream().map((i) -> i + 1).toList();
+		});
 		StepVerifier.create(results.collectList())
 			.assertNext((list) -> assertThat(list).isSorted().hasSize(500).startsWith(1).endsWith(500))
 			.verifyComplete();
+		assertThat(fourRunning.getCount()).isZero();
+		assertThat(most).hasValue(4);
 	}
 
 	@Test
@@ -323,14 +240,6 @@ class BlockingBridgeTests {
 	}
 
 	@Test
-	void schedulerRunsHandWrittenSubscribeOnOnThePool() {
-		BlockingBridge bridge = bridge(small("io", 2, 10));
-		StepVerifier.create(Mono.fromCallable(() -> Thread.currentThread().getName())
-			.subscribeOn(bridge.scheduler("io"))).assertNext((name) -> assertThat(name).startsWith("bridge-io-"))
-			.verifyComplete();
-	}
-
-	@Test
 	void callersMdcIsVisibleInsideAndNotLeftOnThePoolThread() {
 		BlockingBridge bridge = bridge(small("one", 1, 10));
 		MDC.put("traceId", "abc");
@@ -359,7 +268,7 @@ class BlockingBridgeTests {
 		closer.start();
 		await().atMost(Duration.ofSeconds(5)).until(bridge::isClosed);
 		StepVerifier.create(bridge.spawn("one", () -> "late"))
-			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingPoolSaturatedException.class)
+			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingBridgeShutdownException.class)
 				.hasMessage("Blocking pool 'one' is shut down (the application is closing) and accepts no new work"))
 			.verify(Duration.ofSeconds(5));
 		gate.countDown();
@@ -393,59 +302,9 @@ class BlockingBridgeTests {
 		}, queuedError::set);
 		bridge.close();
 		assertThat(interrupted.await(5, TimeUnit.SECONDS)).isTrue();
-		assertThat(queuedError.get()).isInstanceOf(BlockingPoolSaturatedException.class)
+		assertThat(queuedError.get()).isInstanceOf(BlockingBridgeShutdownException.class)
 			.hasMessageContaining("is shut down");
 		assertThat(bridge.pool("one").abandonedCount()).isEqualTo(2);
-	}
-
-	@Test
-	void virtualThreadsNeedJava21AndSaySo() {
-		PoolSettings settings = small("vt", 2, 10).withVirtualThreads(true);
-		if (Runtime.version().feature() < 21) {
-			assertThatExceptionOfType(BridgeConfigurationException.class).isThrownBy(() -> bridge(settings))
-				.withMessage("bridge.pools.vt.virtual-threads is true, which needs Java 21 or newer, but this JVM is "
-						+ "Java " + Runtime.version().feature()
-						+ "; run on Java 21+ or set bridge.pools.vt.virtual-threads=false");
-		}
-		else {
-			BlockingBridge bridge = bridge(settings);
-			StepVerifier.create(bridge.spawn("vt", Thread::currentThread)).assertNext((thread) -> {
-				assertThat(thread.getName()).startsWith("bridge-vt-");
-				assertThat(thread.toString()).startsWith("VirtualThread");
-			}).verifyComplete();
-		}
-	}
-
-	@Test
-	void virtualThreadPoolsKeepTheirBound() throws Exception {
-		if (Runtime.version().feature() < 21) {
-			assertThatExceptionOfType(BridgeConfigurationException.class)
-				.isThrownBy(() -> bridge(small("vt", 1, 1).withVirtualThreads(true)));
-			return;
-		}
-		BlockingBridge bridge = bridge(small("vt", 1, 1).withVirtualThreads(true));
-		CountDownLatch gate = gate();
-		CountDownLatch started = new CountDownLatch(1);
-		bridge.spawn("vt", () -> {
-			started.countDown();
-			return gate.await(10, TimeUnit.SECONDS);
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		bridge.spawn("vt", () -> "queued").subscribe();
-		StepVerifier.create(bridge.spawn("vt", () -> "refused"))
-			.expectError(BlockingPoolSaturatedException.class)
-			.verify(Duration.ofSeconds(5));
-	}
-
-	@Test
-	void poolSettingsNameThePropertyOfABadValue() {
-		assertThatIllegalArgumentException().isThrownBy(() -> small("p", 0, 1))
-			.withMessage("bridge.pools.p.max-threads must be strictly positive, was 0");
-		assertThatIllegalArgumentException().isThrownBy(() -> small("p", 1, -1))
-			.withMessage("bridge.pools.p.queue-capacity must be positive or zero, was -1");
-		assertThatIllegalArgumentException()
-			.isThrownBy(() -> PoolSettings.defaults("p").withKeepAlive(Duration.ZERO))
-			.withMessage("bridge.pools.p.keep-alive must be strictly positive, was PT0S");
 	}
 
 }

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
 import dev.bridge.context.ContextCarrier;
+import dev.bridge.pool.PoolSettings;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -43,9 +45,24 @@ class ContextPropagationTests {
 		ContextRegistry.getInstance().registerThreadLocalAccessor(TENANT_KEY, TENANT::get, TENANT::set, TENANT::remove);
 	}
 
+	/**
+	 * Reactor's automatic context propagation is a JVM-wide hook that a Spring Boot test
+	 * run earlier in this JVM may have left on: this suite runs with it off, whatever ran
+	 * before.
+	 */
+	@BeforeAll
+	static void setPropagationMode() {
+		Hooks.disableAutomaticContextPropagation();
+	}
+
 	@AfterAll
 	static void removeTenantAccessor() {
 		ContextRegistry.getInstance().removeThreadLocalAccessor(TENANT_KEY);
+	}
+
+	@AfterAll
+	static void restorePropagationMode() {
+		Hooks.disableAutomaticContextPropagation();
 	}
 
 	@AfterEach
@@ -60,6 +77,52 @@ class ContextPropagationTests {
 			.expectNext("acme")
 			.verifyComplete();
 		StepVerifier.create(this.bridge.spawn(() -> String.valueOf(TENANT.get()))).expectNext("null").verifyComplete();
+	}
+
+	@Test
+	void mdcWrittenByAFailedBodyDoesNotReachTheNextCallOnThePoolThread() {
+		BlockingBridge single = BlockingBridge.builder()
+			.pool(PoolSettings.defaults(BlockingBridge.DEFAULT_POOL).withMaxThreads(1))
+			.contextCarrier(ContextCarrier.global())
+			.build();
+		try {
+			MDC.clear();
+			StepVerifier.create(single.spawn(() -> {
+				MDC.put("user", "alice");
+				throw new IllegalStateException("boom");
+			})).expectError(IllegalStateException.class).verify(Duration.ofSeconds(5));
+			StepVerifier.create(single.spawn(() -> String.valueOf(MDC.get("user"))))
+				.expectNext("null")
+				.verifyComplete();
+			MDC.put("user", "bob");
+			Mono<String> withOwnMdc = single.spawn(() -> String.valueOf(MDC.get("user")));
+			MDC.clear();
+			StepVerifier.create(withOwnMdc).expectNext("bob").verifyComplete();
+			StepVerifier.create(single.spawn(() -> String.valueOf(MDC.getCopyOfContextMap())))
+				.expectNext("null")
+				.verifyComplete();
+		}
+		finally {
+			single.close();
+		}
+	}
+
+	@Test
+	void aThreadLocalSetByABodyIsClearedOnThePoolThreadAfterwards() {
+		BlockingBridge single = BlockingBridge.builder()
+			.pool(PoolSettings.defaults(BlockingBridge.DEFAULT_POOL).withMaxThreads(1))
+			.contextCarrier(ContextCarrier.global())
+			.build();
+		try {
+			StepVerifier.create(single.spawn(() -> {
+				TENANT.set("left-behind");
+				return "done";
+			})).expectNext("done").verifyComplete();
+			StepVerifier.create(single.spawn(() -> String.valueOf(TENANT.get()))).expectNext("null").verifyComplete();
+		}
+		finally {
+			single.close();
+		}
 	}
 
 	@Test

@@ -14,11 +14,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Subscription;
 
+import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolSettings;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
-
 import reactor.core.publisher.SignalType;
+import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -46,54 +47,42 @@ class RuntimeEdgeCaseTests {
 	}
 
 	@Test
-	void sequentialCallsReuseAnIdleThreadInsteadOfGrowingThePool() {
-		for (int i = 0; i < 50; i++) {
-			this.bridge.spawn(() -> "x").block(Duration.ofSeconds(5));
-		}
-		// A caller can get its value before its task has left the thread, so a second or third
-		// thread may start; one thread per call (50) is what must not happen.
-		assertThat(this.bridge.pool("default").threads()).isLessThan(10);
-	}
-
-	@Test
-	void streamWhoseLaterRequestHopIsRefusedFailsInsteadOfHanging() throws Exception {
-		CountDownLatch gate = new CountDownLatch(1);
-		this.gates.add(gate);
+	void streamKeepsItsPoolThreadSoLaterDemandIsServedWhileThePoolIsFull() {
+		BlockingPool pool = this.bridge.pool("one");
+		List<String> threads = new CopyOnWriteArrayList<>();
 		Recorder recorder = new Recorder(1);
-		this.bridge.flux("one", "test.stream", null, () -> Flux.range(1, 10)).subscribe(recorder);
+		this.bridge
+			.flux("one", "test.stream", null,
+					() -> Flux.range(1, 10).doOnNext((i) -> threads.add(Thread.currentThread().getName())))
+			.subscribe(recorder);
 		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.items.size() == 1);
-		// fill the pool: one running, one queued
-		this.bridge.spawn("one", () -> gate.await(10, TimeUnit.SECONDS)).subscribe();
-		await().atMost(Duration.ofSeconds(5)).until(() -> this.bridge.pool("one").active() == 1);
 		this.bridge.spawn("one", () -> "queued").subscribe();
-		recorder.request(1);
+		await().atMost(Duration.ofSeconds(5)).until(() -> pool.queued() == 1);
+		long rejectedBefore = pool.rejectedCount();
+		StepVerifier.create(this.bridge.spawn("one", () -> "refused"))
+			.expectError(BlockingPoolSaturatedException.class)
+			.verify(Duration.ofSeconds(5));
+		recorder.request(9);
 		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.terminal.get() != null);
-		assertThat(recorder.error.get()).isInstanceOf(BlockingPoolSaturatedException.class);
-		assertThat(this.observations).hasObservationWithNameEqualTo("bridge.blocking").that().hasBeenStopped();
+		assertThat(recorder.error.get()).isNull();
+		assertThat(recorder.items).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+		assertThat(threads).hasSize(10).containsOnly(threads.get(0));
+		assertThat(threads.get(0)).startsWith("bridge-one-");
+		assertThat(pool.rejectedCount() - rejectedBefore).isEqualTo(1);
 	}
 
 	@Test
-	void streamWhoseLaterRequestHopIsAbandonedAtShutdownFails() throws Exception {
+	void streamWaitingForDemandFailsWhenTheShutdownDrainEnds() {
 		Recorder recorder = new Recorder(1);
 		this.bridge.flux("one", "test.stream", null, () -> Flux.range(1, 10)).subscribe(recorder);
 		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.items.size() == 1);
-		CountDownLatch started = new CountDownLatch(1);
-		this.bridge.spawn("one", () -> {
-			started.countDown();
-			try {
-				new CountDownLatch(1).await(10, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				// interrupted by the shutdown
-			}
-			return "blocker";
-		}).subscribe();
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-		recorder.request(1);
 		this.bridge.close();
 		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.terminal.get() != null);
-		assertThat(recorder.error.get()).isInstanceOf(BlockingPoolSaturatedException.class)
-			.hasMessageContaining("is shut down");
+		assertThat(recorder.error.get()).isInstanceOf(BlockingBridgeShutdownException.class)
+			.hasMessage("Blocking pool 'one' is shut down (the application is closing) and accepts no new work");
+		assertThat(recorder.items).containsExactly(1);
+		assertThat(this.bridge.pool("one").abandonedCount()).isEqualTo(1);
+		assertThat(this.observations).hasObservationWithNameEqualTo("bridge.blocking").that().hasBeenStopped();
 	}
 
 	@Test

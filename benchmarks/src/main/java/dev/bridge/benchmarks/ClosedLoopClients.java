@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 
@@ -32,6 +33,8 @@ public final class ClosedLoopClients implements AutoCloseable {
 
 	private final AtomicLong sequence = new AtomicLong();
 
+	private final AtomicLong answers = new AtomicLong();
+
 	private volatile boolean running = true;
 
 	private volatile long measureFrom = Long.MAX_VALUE;
@@ -45,9 +48,25 @@ public final class ClosedLoopClients implements AutoCloseable {
 	 * @param target the URI of the {@code n}-th request
 	 */
 	public ClosedLoopClients(String name, int clients, LongFunction<URI> target) {
-		for (int i = 0; i < clients; i++) {
-			Thread thread = new Thread(() -> loop(target), name + "-" + i);
+		this(clients, target, (task) -> {
+			Thread thread = new Thread(task);
 			thread.setDaemon(true);
+			return thread;
+		}, name);
+	}
+
+	/**
+	 * Starts the clients on threads of the given factory, for example virtual threads when
+	 * thousands of clients would cost as many platform threads.
+	 * @param clients how many
+	 * @param target the URI of the {@code n}-th request
+	 * @param threadFactory makes one thread per client
+	 * @param name thread name prefix
+	 */
+	public ClosedLoopClients(int clients, LongFunction<URI> target, ThreadFactory threadFactory, String name) {
+		for (int i = 0; i < clients; i++) {
+			Thread thread = threadFactory.newThread(() -> loop(target));
+			thread.setName(name + "-" + i);
 			this.threads.add(thread);
 		}
 		this.threads.forEach(Thread::start);
@@ -73,6 +92,7 @@ public final class ClosedLoopClients implements AutoCloseable {
 				return;
 			}
 			long end = System.nanoTime();
+			this.answers.incrementAndGet();
 			// Counted by completion time, so throughput is answers per second inside the window.
 			if (end >= this.measureFrom && end < this.measureTo) {
 				if (failure == null) {
@@ -83,6 +103,15 @@ public final class ClosedLoopClients implements AutoCloseable {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Calls answered (or failed) since the clients started, inside the window or not: tells
+	 * whether thousands of clients have all connected before a window opens.
+	 * @return the count
+	 */
+	public long answers() {
+		return this.answers.get();
 	}
 
 	/**

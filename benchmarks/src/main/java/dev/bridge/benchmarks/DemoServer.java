@@ -71,7 +71,8 @@ public final class DemoServer implements AutoCloseable {
 	}
 
 	/**
-	 * The event-loop stalls the watchdog has counted so far ({@code bridge.eventloop.stalls}).
+	 * The event-loop stalls the watchdog has counted so far, every cause
+	 * ({@code bridge.eventloop.stalls}).
 	 * @return the count, or -1 when no watchdog publishes the meter
 	 */
 	public double stallCount() {
@@ -87,14 +88,17 @@ public final class DemoServer implements AutoCloseable {
 	 */
 	public double count(String name, String... tags) {
 		MeterRegistry registry = this.context.getBeanProvider(MeterRegistry.class).getIfAvailable();
-		Meter meter = (registry != null) ? registry.find(name).tags(tags).meter() : null;
-		if (meter == null) {
+		// every meter that matches: bridge.eventloop.stalls has one per cause
+		java.util.Collection<Meter> meters = (registry != null) ? registry.find(name).tags(tags).meters() : List.of();
+		if (meters.isEmpty()) {
 			return -1;
 		}
 		double count = 0;
-		for (Measurement measurement : meter.measure()) {
-			if (measurement.getStatistic() == Statistic.COUNT) {
-				count += measurement.getValue();
+		for (Meter meter : meters) {
+			for (Measurement measurement : meter.measure()) {
+				if (measurement.getStatistic() == Statistic.COUNT) {
+					count += measurement.getValue();
+				}
 			}
 		}
 		return count;

@@ -16,6 +16,8 @@ import dev.bridge.BlockingBridge;
 import dev.bridge.GuardMode;
 import dev.bridge.aspect.EventLoopGuard;
 import dev.bridge.eventloop.EventLoopMonitor;
+import dev.bridge.eventloop.LoopCallRecorder;
+import dev.bridge.eventloop.LoopCallSite;
 import dev.bridge.eventloop.LoopStats;
 import dev.bridge.eventloop.StallReport;
 import dev.bridge.pool.BlockingPool;
@@ -37,11 +39,18 @@ public class BridgeEndpoint {
 	 */
 	public static final int MAX_STALL_REPORTS = 20;
 
+	/**
+	 * Most call sites returned, most time first.
+	 */
+	public static final int MAX_CALL_SITES = 20;
+
 	private final BlockingBridge bridge;
 
 	private final @Nullable EventLoopMonitor monitor;
 
 	private final @Nullable EventLoopGuard guard;
+
+	private final @Nullable LoopCallRecorder callSites;
 
 	/**
 	 * An endpoint over the bridge's pools, and the loops and guard when they exist.
@@ -50,9 +59,23 @@ public class BridgeEndpoint {
 	 * @param guard the event-loop guard, {@code null} when the aspect is not installed
 	 */
 	public BridgeEndpoint(BlockingBridge bridge, @Nullable EventLoopMonitor monitor, @Nullable EventLoopGuard guard) {
+		this(bridge, monitor, guard, null);
+	}
+
+	/**
+	 * An endpoint over the bridge's pools, and the loops, guard and call sites when they
+	 * exist.
+	 * @param bridge the bridge
+	 * @param monitor the event-loop watchdog, {@code null} when it is not running
+	 * @param guard the event-loop guard, {@code null} when the aspect is not installed
+	 * @param callSites the call-site recorder, {@code null} when it is off
+	 */
+	public BridgeEndpoint(BlockingBridge bridge, @Nullable EventLoopMonitor monitor, @Nullable EventLoopGuard guard,
+			@Nullable LoopCallRecorder callSites) {
 		this.bridge = bridge;
 		this.monitor = monitor;
 		this.guard = guard;
+		this.callSites = callSites;
 	}
 
 	/**
@@ -70,8 +93,15 @@ public class BridgeEndpoint {
 
 	private EventLoopsDescriptor eventLoops() {
 		EventLoopMonitor monitor = this.monitor;
+		LoopCallRecorder recorder = this.callSites;
+		CallSitesDescriptor callSites = (recorder != null)
+				? new CallSitesDescriptor(true, recorder.topCallSites(MAX_CALL_SITES)
+					.stream()
+					.map(CallSiteDescriptor::of)
+					.toList())
+				: new CallSitesDescriptor(false, List.of());
 		if (monitor == null) {
-			return new EventLoopsDescriptor(false, 0, 0, List.of(), List.of());
+			return new EventLoopsDescriptor(false, 0, 0, List.of(), List.of(), callSites);
 		}
 		List<LoopDescriptor> loops = monitor.loops().stream().map(LoopDescriptor::of).toList();
 		List<StallDescriptor> stalls = monitor.recentStalls()
@@ -79,7 +109,8 @@ public class BridgeEndpoint {
 			.limit(MAX_STALL_REPORTS)
 			.map(StallDescriptor::of)
 			.toList();
-		return new EventLoopsDescriptor(true, monitor.currentStallSeconds(), monitor.blockingCalls(), loops, stalls);
+		return new EventLoopsDescriptor(true, monitor.currentStallSeconds(), monitor.blockingCalls(), loops, stalls,
+				callSites);
 	}
 
 	private GuardDescriptor guard() {
@@ -167,9 +198,39 @@ public class BridgeEndpoint {
 	 * @param blockingCalls blocking calls caught on event loops since start-up
 	 * @param loops each probed loop
 	 * @param recentStalls the latest stall reports, newest first
+	 * @param callSites where loops blocked or ran CPU-heavy code, however briefly
 	 */
 	public record EventLoopsDescriptor(boolean monitored, double currentStallSeconds, long blockingCalls,
-			List<LoopDescriptor> loops, List<StallDescriptor> recentStalls) {
+			List<LoopDescriptor> loops, List<StallDescriptor> recentStalls, CallSitesDescriptor callSites) {
+	}
+
+	/**
+	 * Call sites on event loops recorded with JDK Flight Recorder.
+	 *
+	 * @param recording whether the recorder runs ({@code bridge.eventloop.call-sites.enabled})
+	 * @param top the call sites that took the most time, most first
+	 */
+	public record CallSitesDescriptor(boolean recording, List<CallSiteDescriptor> top) {
+	}
+
+	/**
+	 * One call site.
+	 *
+	 * @param frame the application frame (the innermost frame when there is none)
+	 * @param kind what the loops did: {@code sleep}, {@code socket-read}, {@code cpu}, ...
+	 * @param blocking whether the loops waited there, {@code false} for CPU samples
+	 * @param count calls, or CPU samples
+	 * @param totalMillis time they took
+	 * @param maxMillis longest call
+	 */
+	public record CallSiteDescriptor(String frame, String kind, boolean blocking, long count, double totalMillis,
+			double maxMillis) {
+
+		static CallSiteDescriptor of(LoopCallSite site) {
+			return new CallSiteDescriptor(site.frame(), site.kind(), site.blocking(), site.count(),
+					millis(site.total()), millis(site.max()));
+		}
+
 	}
 
 	/**
@@ -196,18 +257,23 @@ public class BridgeEndpoint {
 	 * One stall report.
 	 *
 	 * @param kind {@code LOOP_STALL}, {@code BLOCKING_CALL} or {@code JVM_PAUSE}
+	 * @param cause {@code blocked}, {@code busy}, {@code starved} or {@code jvm-pause}
 	 * @param thread the stalled loop thread, {@code null} for a JVM pause
 	 * @param startedAt when the stall began, ISO-8601
 	 * @param durationMillis how long it lasted, or has lasted so far
 	 * @param ended whether the episode is over
-	 * @param stack the loop thread's stack when the stall was detected
+	 * @param stack the loop thread's whole stack when the stall was detected, empty when no
+	 * code is blamed
+	 * @param culprit the frames to blame
+	 * @param evidence what the cause was decided on
 	 */
-	public record StallDescriptor(String kind, @Nullable String thread, String startedAt, double durationMillis,
-			boolean ended, List<String> stack) {
+	public record StallDescriptor(String kind, String cause, @Nullable String thread, String startedAt,
+			double durationMillis, boolean ended, List<String> stack, List<String> culprit, String evidence) {
 
 		static StallDescriptor of(StallReport report) {
-			return new StallDescriptor(report.kind().name(), report.thread(), report.startedAt().toString(),
-					millis(report.duration()), report.ended(), report.stack());
+			return new StallDescriptor(report.kind().name(), report.cause().tagValue(), report.thread(),
+					report.startedAt().toString(), millis(report.duration()), report.ended(), report.stack(),
+					report.culprit(), report.evidence());
 		}
 
 	}

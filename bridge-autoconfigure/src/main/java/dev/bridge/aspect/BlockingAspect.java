@@ -16,6 +16,9 @@ import org.springframework.aop.Pointcut;
 import org.springframework.aop.support.AbstractPointcutAdvisor;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
+import org.springframework.core.KotlinDetector;
+import org.springframework.core.ReactiveAdapter;
+import org.springframework.core.ReactiveAdapterRegistry;
 
 import dev.bridge.Blocking;
 import dev.bridge.BlockingBridge;
@@ -97,6 +100,10 @@ public class BlockingAspect implements MethodInterceptor {
 			case FUTURE -> this.bridge
 				.mono(method.pool(), method.name(), method.timeout(), () -> fromStage(proceed(invocation)))
 				.toFuture();
+			case REACTIVE_SINGLE -> adaptBack(invocation, this.bridge.mono(method.pool(), method.name(),
+					method.timeout(), () -> Mono.from(toPublisher(proceed(invocation)))));
+			case REACTIVE_MULTI -> adaptBack(invocation, this.bridge.flux(method.pool(), method.name(),
+					method.timeout(), () -> toPublisher(proceed(invocation))));
 			case PLAIN -> {
 				if (WebFluxDispatch.take()) {
 					yield this.bridge.observe(method.pool(), method.name(), () -> proceed(invocation));
@@ -121,6 +128,46 @@ public class BlockingAspect implements MethodInterceptor {
 		catch (Throwable ex) {
 			throw new UndeclaredThrowableException(ex);
 		}
+	}
+
+	/**
+	 * The publisher behind a value of a type the registry adapts (a Kotlin
+	 * {@code suspend} function's invocation is already a {@code Mono}).
+	 */
+	@SuppressWarnings("unchecked")
+	private static Publisher<Object> toPublisher(@Nullable Object result) {
+		if (result == null) {
+			return Mono.empty();
+		}
+		if (result instanceof Publisher<?> publisher) {
+			return (Publisher<Object>) publisher;
+		}
+		ReactiveAdapter adapter = ReactiveAdapterRegistry.getSharedInstance().getAdapter(result.getClass());
+		if (adapter == null) {
+			throw new IllegalStateException("No reactive adapter for " + result.getClass().getName());
+		}
+		return adapter.toPublisher(result);
+	}
+
+	/**
+	 * The offloaded call as the method's declared type. A Kotlin {@code suspend} function
+	 * keeps the {@code Mono}: Spring's AOP proxy awaits it for the caller's coroutine, so
+	 * that cancelling the coroutine cancels the subscription, and with it the task.
+	 */
+	private static Object adaptBack(MethodInvocation invocation, Publisher<?> offloaded) {
+		Method method = invocation.getMethod();
+		if (KotlinDetector.isSuspendingFunction(method)) {
+			return offloaded;
+		}
+		Class<?> declared = method.getReturnType();
+		if (declared.isInstance(offloaded)) {
+			return offloaded;
+		}
+		ReactiveAdapter adapter = BlockingMethod.adapter(declared);
+		if (adapter == null) {
+			throw new IllegalStateException("No reactive adapter for " + declared.getName());
+		}
+		return adapter.fromPublisher(offloaded);
 	}
 
 	private static Mono<Object> fromStage(@Nullable Object result) {

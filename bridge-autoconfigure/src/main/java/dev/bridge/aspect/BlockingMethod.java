@@ -9,6 +9,9 @@ import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.KotlinDetector;
+import org.springframework.core.ReactiveAdapter;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.annotation.MergedAnnotations;
 import org.springframework.core.annotation.MergedAnnotations.SearchStrategy;
@@ -44,6 +47,21 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 
 		/** Runs on the pool, result relayed to the returned future. */
 		FUTURE,
+
+		/**
+		 * Another single-value type Spring's {@code ReactiveAdapterRegistry} adapts (an
+		 * RxJava {@code Single}, a Mutiny {@code Uni}, ...), or a Kotlin {@code suspend}
+		 * function (whose invocation Spring's AOP turns into a {@code Mono}): as
+		 * {@link #MONO}, adapted back to the declared type.
+		 */
+		REACTIVE_SINGLE,
+
+		/**
+		 * Another multi-value type Spring's {@code ReactiveAdapterRegistry} adapts (a plain
+		 * {@code Publisher}, an RxJava {@code Flowable}, a Kotlin {@code Flow}, ...): as
+		 * {@link #FLUX}, adapted back to the declared type.
+		 */
+		REACTIVE_MULTI,
 
 		/** Cannot be moved: guarded on event loops. */
 		PLAIN
@@ -115,7 +133,7 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 		}
 		Duration timeout = parseTimeout(annotation.timeout(), display);
 		String name = targetClass.getSimpleName() + "." + method.getName();
-		return new BlockingMethod(name, annotation.pool(), timeout, kindOf(method.getReturnType()));
+		return new BlockingMethod(name, annotation.pool(), timeout, kindOf(method));
 	}
 
 	private static @Nullable Duration parseTimeout(String timeout, String display) {
@@ -138,6 +156,25 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 		return parsed;
 	}
 
+	/**
+	 * How a method's calls are moved: by its return type, or as a Kotlin {@code suspend}
+	 * function (JVM return type {@code Object}), which Spring's AOP invokes as a
+	 * {@code Mono} and awaits for the caller's coroutine.
+	 * @param method the method
+	 * @return the kind
+	 */
+	public static Kind kindOf(Method method) {
+		if (KotlinDetector.isSuspendingFunction(method)) {
+			return Kind.REACTIVE_SINGLE;
+		}
+		return kindOf(method.getReturnType());
+	}
+
+	/**
+	 * How calls returning a type are moved.
+	 * @param returnType the declared return type
+	 * @return the kind
+	 */
 	public static Kind kindOf(Class<?> returnType) {
 		if (Mono.class.isAssignableFrom(returnType)) {
 			return Kind.MONO;
@@ -148,7 +185,23 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 		if (returnType == CompletableFuture.class || returnType == CompletionStage.class) {
 			return Kind.FUTURE;
 		}
+		ReactiveAdapter adapter = adapter(returnType);
+		if (adapter != null) {
+			return adapter.isMultiValue() ? Kind.REACTIVE_MULTI : Kind.REACTIVE_SINGLE;
+		}
 		return Kind.PLAIN;
+	}
+
+	/**
+	 * The adapter of Spring's shared registry for a declared return type, if it has one.
+	 * @param returnType the type
+	 * @return the adapter, or {@code null}
+	 */
+	static @Nullable ReactiveAdapter adapter(Class<?> returnType) {
+		if (returnType == Object.class || returnType == void.class) {
+			return null;
+		}
+		return ReactiveAdapterRegistry.getSharedInstance().getAdapter(returnType);
 	}
 
 	public static String describe(Class<?> targetClass, Method method) {

@@ -2,7 +2,6 @@ package dev.bridge.autoconfigure;
 
 import org.aspectj.weaver.Advice;
 
-import org.springframework.aop.Advisor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -18,6 +17,7 @@ import org.springframework.context.annotation.EnableAspectJAutoProxy;
 
 import dev.bridge.Blocking;
 import dev.bridge.BlockingBridge;
+import dev.bridge.aspect.BlockingAdvisingPostProcessor;
 import dev.bridge.aspect.BlockingAspect;
 import dev.bridge.aspect.BlockingMethodValidator;
 import dev.bridge.aspect.EventLoopGuard;
@@ -44,11 +44,15 @@ public final class BridgeAspectAutoConfiguration {
 		return new BlockingAspect(bridge, guard);
 	}
 
+	/**
+	 * Proxies {@code @Blocking} beans with Bridge's advice outermost, so that other advice
+	 * of the bean runs inside the offloaded call.
+	 */
 	@Bean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-	@ConditionalOnMissingBean(name = "blockingAdvisor")
-	static Advisor blockingAdvisor(ObjectProvider<BlockingAspect> blockingAspect) {
-		return BlockingAspect.advisor(blockingAspect::getObject);
+	@ConditionalOnMissingBean(name = "blockingAdvisingPostProcessor")
+	static BlockingAdvisingPostProcessor blockingAdvisingPostProcessor(ObjectProvider<BlockingAspect> blockingAspect) {
+		return new BlockingAdvisingPostProcessor(blockingAspect::getObject);
 	}
 
 	@Bean

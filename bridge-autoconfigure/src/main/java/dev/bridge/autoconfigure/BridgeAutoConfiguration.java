@@ -9,7 +9,6 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 
 import dev.bridge.BlockingBridge;
@@ -18,7 +17,9 @@ import dev.bridge.context.ContextCarrier;
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for the {@link BlockingBridge} runtime.
  */
-@AutoConfiguration(after = ObservationAutoConfiguration.class)
+// Micrometer's observation module is optional: named, not referenced, so apps without it start
+// without a TypeNotPresentException warning.
+@AutoConfiguration(afterName = "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "bridge.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BridgeProperties.class)
 public final class BridgeAutoConfiguration {

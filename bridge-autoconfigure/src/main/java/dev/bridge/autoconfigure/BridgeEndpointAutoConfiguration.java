@@ -18,6 +18,7 @@ import dev.bridge.actuate.BridgeEndpoint;
 import dev.bridge.actuate.BridgeHealthIndicator;
 import dev.bridge.aspect.EventLoopGuard;
 import dev.bridge.eventloop.EventLoopMonitor;
+import dev.bridge.eventloop.LoopCallRecorder;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for Bridge's Actuator endpoint
@@ -25,7 +26,8 @@ import dev.bridge.eventloop.EventLoopMonitor;
  * module on the class path (Actuator, Spring Boot's health support); without it, it is
  * simply left out.
  */
-@AutoConfiguration(after = { BridgeAutoConfiguration.class, BridgeAspectAutoConfiguration.class })
+@AutoConfiguration(after = { BridgeAutoConfiguration.class, BridgeAspectAutoConfiguration.class,
+		BridgeEventLoopAutoConfiguration.class })
 @ConditionalOnBean(BlockingBridge.class)
 @EnableConfigurationProperties(BridgeProperties.class)
 public final class BridgeEndpointAutoConfiguration {
@@ -38,8 +40,8 @@ public final class BridgeEndpointAutoConfiguration {
 		@ConditionalOnMissingBean
 		@ConditionalOnAvailableEndpoint(BridgeEndpoint.class)
 		BridgeEndpoint bridgeEndpoint(BlockingBridge bridge, ObjectProvider<EventLoopMonitor> monitor,
-				ObjectProvider<EventLoopGuard> guard) {
-			return new BridgeEndpoint(bridge, monitor.getIfUnique(), guard.getIfUnique());
+				ObjectProvider<EventLoopGuard> guard, ObjectProvider<LoopCallRecorder> callSites) {
+			return new BridgeEndpoint(bridge, monitor.getIfUnique(), guard.getIfUnique(), callSites.getIfUnique());
 		}
 
 	}

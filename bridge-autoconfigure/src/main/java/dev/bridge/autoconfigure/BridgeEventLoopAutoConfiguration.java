@@ -1,8 +1,8 @@
 package dev.bridge.autoconfigure;
 
+import java.time.Duration;
 import java.util.function.Supplier;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -21,6 +21,7 @@ import dev.bridge.eventloop.EventLoopMonitor;
 import dev.bridge.eventloop.EventLoopReports;
 import dev.bridge.eventloop.EventLoopSource;
 import dev.bridge.eventloop.EventLoopWatchdog;
+import dev.bridge.eventloop.LoopCallRecorder;
 import dev.bridge.eventloop.ParallelSchedulerLoopSource;
 import dev.bridge.eventloop.ReactorNettyLoopSource;
 import reactor.blockhound.BlockHound;
@@ -29,8 +30,9 @@ import reactor.netty.resources.LoopResources;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for watching event loops: the stall
- * watchdog over Reactor Netty's loops and {@code Schedulers.parallel()}, and BlockHound
- * reporting through the same channel.
+ * watchdog over Reactor Netty's loops and {@code Schedulers.parallel()}, the call-site
+ * recorder ({@code bridge.eventloop.call-sites.enabled}), and BlockHound reporting through
+ * the same channel.
  */
 @AutoConfiguration(after = BridgeAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "bridge.enabled", matchIfMissing = true)
@@ -39,8 +41,8 @@ public final class BridgeEventLoopAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	EventLoopReports bridgeEventLoopReports(ObjectProvider<MeterRegistry> meterRegistry) {
-		return new EventLoopReports(meterRegistry.getIfUnique());
+	EventLoopReports bridgeEventLoopReports() {
+		return new EventLoopReports();
 	}
 
 	// member classes register their beans first, so this sees the watchdog when there is one
@@ -63,10 +65,9 @@ public final class BridgeEventLoopAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		EventLoopWatchdog bridgeEventLoopWatchdog(BridgeProperties properties, ObjectProvider<EventLoopSource> sources,
-				EventLoopReports reports, ObjectProvider<MeterRegistry> meterRegistry) {
-			BridgeProperties.Eventloop.Watchdog watchdog = properties.getEventloop().getWatchdog();
-			return new EventLoopWatchdog(watchdog.getInterval(), watchdog.getThreshold(), watchdog.getStartupGrace(),
-					sources.orderedStream().toList(), reports, meterRegistry.getIfUnique());
+				EventLoopReports reports) {
+			return new EventLoopWatchdog(properties.getEventloop().getWatchdog().toSettings(),
+					sources.orderedStream().toList(), reports);
 		}
 
 	}
@@ -92,6 +93,23 @@ public final class BridgeEventLoopAutoConfiguration {
 				return HttpResources::get;
 			}
 			return () -> factory.isRunning() ? factory.getLoopResources() : null;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBooleanProperty("bridge.eventloop.call-sites.enabled")
+	@ConditionalOnClass(name = "jdk.jfr.consumer.RecordingStream")
+	static class CallSitesConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		LoopCallRecorder bridgeLoopCallRecorder(BridgeProperties properties, EventLoopReports reports,
+				ObjectProvider<EventLoopWatchdog> watchdog) {
+			EventLoopWatchdog loops = watchdog.getIfUnique();
+			Duration threshold = properties.getEventloop().getCallSites().getThreshold();
+			return (loops != null) ? new LoopCallRecorder(reports, loops, threshold)
+					: new LoopCallRecorder(reports, LoopCallRecorder.reactorLoopThreads(), threshold);
 		}
 
 	}

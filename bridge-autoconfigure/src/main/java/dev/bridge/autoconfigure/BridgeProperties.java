@@ -2,25 +2,59 @@ package dev.bridge.autoconfigure;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.context.EnvironmentAware;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
 
 import dev.bridge.BlockingBridge;
+import dev.bridge.BridgeConfigurationException;
 import dev.bridge.GuardMode;
+import dev.bridge.eventloop.LoopCallRecorder;
+import dev.bridge.eventloop.WatchdogSettings;
 import dev.bridge.pool.PoolSettings;
+import dev.bridge.settings.DurationText;
 
 /**
  * Configuration properties for Bridge. They validate themselves (Spring Boot applies a
  * {@link Validator} that the properties class implements), so a bad value fails start-up
- * with Boot's failure analysis naming the property, its value and where it came from.
+ * with Boot's failure analysis naming the property, its value and where it came from. Keys
+ * under {@code bridge.pools} that bind to nothing (a misspelt setting, a pool name with a dot
+ * or a space) fail start-up too, instead of being ignored.
  */
 @ConfigurationProperties("bridge")
-public class BridgeProperties implements Validator {
+public class BridgeProperties implements Validator, EnvironmentAware, InitializingBean {
+
+	/**
+	 * What a pool name may hold: characters that bind as one key of {@code bridge.pools}.
+	 */
+	static final Pattern POOL_NAME = Pattern.compile("[A-Za-z0-9_-]+");
+
+	private static final String POOLS_PREFIX = "bridge.pools";
+
+	/** Pool settings in relaxed form (lower case, no dashes or underscores). */
+	private static final Set<String> POOL_SETTINGS = Set.of("maxthreads", "queuecapacity", "keepalive", "timeout",
+			"virtualthreads", "interruptoncancel");
+
+	private @Nullable Environment environment;
+
+	/**
+	 * Shortest watchdog interval and threshold: below it the probes alone keep the event
+	 * loops busy.
+	 */
 
 	/**
 	 * Whether Bridge is enabled.
@@ -75,46 +109,104 @@ public class BridgeProperties implements Validator {
 	 */
 	@Override
 	public boolean supports(Class<?> type) {
-		return type == Pool.class || type == Shutdown.class || type == Eventloop.Watchdog.class;
+		return type == Pool.class || type == Shutdown.class || type == Eventloop.Watchdog.class
+				|| type == Eventloop.CallSites.class;
 	}
 
 	@Override
 	public void validate(Object target, Errors errors) {
 		if (target instanceof Pool pool) {
-			if (pool.maxThreads <= 0) {
-				errors.rejectValue("maxThreads", "positive", "must be strictly positive, was " + pool.maxThreads);
-			}
-			if (pool.queueCapacity < 0) {
-				errors.rejectValue("queueCapacity", "positiveOrZero",
-						"must be positive or zero, was " + pool.queueCapacity);
-			}
-			if (!isPositive(pool.keepAlive)) {
-				errors.rejectValue("keepAlive", "positive", "must be strictly positive, was " + pool.keepAlive);
-			}
-			if (pool.timeout != null && !isPositive(pool.timeout)) {
-				errors.rejectValue("timeout", "positive", "must be strictly positive, was " + pool.timeout);
+			for (PoolSettings.Violation violation : PoolSettings.check(pool.maxThreads, pool.queueCapacity,
+					pool.keepAlive, pool.timeout)) {
+				errors.rejectValue(violation.field(), "invalid", violation.reason());
 			}
 		}
-		else if (target instanceof Shutdown shutdown && shutdown.awaitTermination.isNegative()) {
-			errors.rejectValue("awaitTermination", "positiveOrZero",
-					"must be positive or zero, was " + shutdown.awaitTermination);
+		else if (target instanceof Shutdown shutdown) {
+			reject(errors, "awaitTermination", DurationText.problem(shutdown.awaitTermination, Duration.ZERO));
 		}
 		else if (target instanceof Eventloop.Watchdog watchdog) {
-			if (!isPositive(watchdog.interval)) {
-				errors.rejectValue("interval", "positive", "must be strictly positive, was " + watchdog.interval);
-			}
-			if (!isPositive(watchdog.threshold)) {
-				errors.rejectValue("threshold", "positive", "must be strictly positive, was " + watchdog.threshold);
-			}
-			if (watchdog.startupGrace.isNegative()) {
-				errors.rejectValue("startupGrace", "positiveOrZero",
-						"must be positive or zero, was " + watchdog.startupGrace);
+			reject(errors, "interval", WatchdogSettings.intervalProblem(watchdog.interval));
+			reject(errors, "threshold", WatchdogSettings.thresholdProblem(watchdog.threshold));
+			reject(errors, "startupGrace", WatchdogSettings.startupGraceProblem(watchdog.startupGrace));
+		}
+		else if (target instanceof Eventloop.CallSites callSites) {
+			reject(errors, "threshold", LoopCallRecorder.thresholdProblem(callSites.threshold));
+		}
+	}
+
+	private static void reject(Errors errors, String field, @Nullable String problem) {
+		if (problem != null) {
+			errors.rejectValue(field, "invalid", problem);
+		}
+	}
+
+	@Override
+	public void setEnvironment(Environment environment) {
+		this.environment = environment;
+	}
+
+	/**
+	 * Checks the raw {@code bridge.pools.*} keys, which binding alone would drop silently.
+	 * Environment variables are not checked: their names cannot tell a pool name from a
+	 * setting.
+	 */
+	@Override
+	public void afterPropertiesSet() {
+		if (!(this.environment instanceof ConfigurableEnvironment configurable)) {
+			return;
+		}
+		for (PropertySource<?> source : configurable.getPropertySources()) {
+			if (source instanceof EnumerablePropertySource<?> enumerable
+					&& !(source instanceof SystemEnvironmentPropertySource)) {
+				for (String name : enumerable.getPropertyNames()) {
+					checkPoolKey(name);
+				}
 			}
 		}
 	}
 
-	private static boolean isPositive(Duration duration) {
-		return !duration.isNegative() && !duration.isZero();
+	/**
+	 * Fails for a key under {@code bridge.pools} that names an invalid pool or an unknown
+	 * setting.
+	 * @param property the key as written
+	 * @throws BridgeConfigurationException for such a key
+	 */
+	static void checkPoolKey(String property) {
+		if (!property.regionMatches(true, 0, POOLS_PREFIX, 0, POOLS_PREFIX.length())) {
+			return;
+		}
+		String rest = property.substring(POOLS_PREFIX.length());
+		String pool;
+		String setting;
+		if (rest.startsWith("[")) {
+			int end = rest.indexOf(']');
+			if (end < 0) {
+				return;
+			}
+			pool = rest.substring(1, end);
+			setting = rest.substring(end + 1);
+			setting = setting.startsWith(".") ? setting.substring(1) : setting;
+		}
+		else if (rest.startsWith(".")) {
+			int dot = rest.indexOf('.', 1);
+			pool = (dot < 0) ? rest.substring(1) : rest.substring(1, dot);
+			setting = (dot < 0) ? "" : rest.substring(dot + 1);
+		}
+		else {
+			return;
+		}
+		if (!POOL_NAME.matcher(pool).matches()) {
+			throw new BridgeConfigurationException(property, "names pool '" + pool + "', which is not a valid pool name",
+					"name pools with letters, digits, '-' and '_' only, as in bridge.pools.my-pool.max-threads");
+		}
+		if (!POOL_SETTINGS.contains(setting.replace("-", "").replace("_", "").toLowerCase(Locale.ROOT))) {
+			String problem = "is not a setting of pool '" + pool + "'"
+					+ (setting.contains(".") ? " (a pool name cannot contain dots)" : "");
+			throw new BridgeConfigurationException(property, problem,
+					"use one of bridge.pools." + pool + ".max-threads, queue-capacity, keep-alive, timeout, "
+							+ "virtual-threads or interrupt-on-cancel, and name pools with letters, digits, '-' "
+							+ "and '_' only");
+		}
 	}
 
 	/**
@@ -272,8 +364,49 @@ public class BridgeProperties implements Validator {
 
 		private final Watchdog watchdog = new Watchdog();
 
+		private final CallSites callSites = new CallSites();
+
 		public Watchdog getWatchdog() {
 			return this.watchdog;
+		}
+
+		public CallSites getCallSites() {
+			return this.callSites;
+		}
+
+		/**
+		 * Recording of calls on event loops, however short, with JDK Flight Recorder.
+		 */
+		public static class CallSites {
+
+			/**
+			 * Whether calls on event-loop threads (blocking calls above the threshold, and CPU
+			 * samples) are recorded with JDK Flight Recorder event streaming and listed as
+			 * call sites in /actuator/bridge. Needs no agent and no JVM flag.
+			 */
+			private boolean enabled;
+
+			/**
+			 * Shortest blocking call (sleep, socket or file I/O, lock, park) that is recorded.
+			 */
+			private Duration threshold = Duration.ofMillis(1);
+
+			public boolean isEnabled() {
+				return this.enabled;
+			}
+
+			public void setEnabled(boolean enabled) {
+				this.enabled = enabled;
+			}
+
+			public Duration getThreshold() {
+				return this.threshold;
+			}
+
+			public void setThreshold(Duration threshold) {
+				this.threshold = threshold;
+			}
+
 		}
 
 		/**
@@ -287,12 +420,13 @@ public class BridgeProperties implements Validator {
 			private boolean enabled = true;
 
 			/**
-			 * Probe period.
+			 * Probe period; at least 1ms.
 			 */
 			private Duration interval = Duration.ofMillis(50);
 
 			/**
-			 * Probe delay that counts as a stall and is reported with the loop's stack.
+			 * Probe delay that counts as a stall; blocked and busy stalls are reported with the
+			 * frames to blame, starved ones without.
 			 */
 			private Duration threshold = Duration.ofMillis(100);
 
@@ -331,6 +465,14 @@ public class BridgeProperties implements Validator {
 
 			public void setStartupGrace(Duration startupGrace) {
 				this.startupGrace = startupGrace;
+			}
+
+			/**
+			 * The settings record the watchdog takes.
+			 * @return the settings
+			 */
+			public WatchdogSettings toSettings() {
+				return new WatchdogSettings(this.interval, this.threshold, this.startupGrace);
 			}
 
 		}

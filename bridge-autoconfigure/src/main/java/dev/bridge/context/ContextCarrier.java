@@ -21,9 +21,12 @@ public final class ContextCarrier {
 
 	private final ContextSnapshotFactory factory;
 
+	private final ContextSnapshotFactory clearingFactory;
+
 	public ContextCarrier(ContextRegistry registry) {
 		registerMdc(registry);
 		this.factory = ContextSnapshotFactory.builder().contextRegistry(registry).clearMissing(false).build();
+		this.clearingFactory = ContextSnapshotFactory.builder().contextRegistry(registry).clearMissing(true).build();
 	}
 
 	public static ContextCarrier global() {
@@ -47,15 +50,20 @@ public final class ContextCarrier {
 	}
 
 	/**
-	 * Captures the calling thread's context.
+	 * Captures the calling thread's context. It is the first snapshot set on a pool thread,
+	 * so it replaces that thread's whole context: a value the caller does not have is
+	 * cleared, and closing its scope restores what the pool thread had before the task
+	 * (nothing), so whatever a body leaves behind (an MDC entry, a security context) never
+	 * reaches the next task.
 	 * @return the snapshot
 	 */
 	public ContextSnapshot captureThread() {
-		return this.factory.captureAll();
+		return this.clearingFactory.captureAll();
 	}
 
 	/**
-	 * Captures the calling thread's context with the values of a Reactor context on top.
+	 * Captures the calling thread's context with the values of a Reactor context on top. Set
+	 * on top of {@link #captureThread()}'s, it only adds values.
 	 * @param context the subscriber's context
 	 * @return the snapshot
 	 */

@@ -7,30 +7,44 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.bridge.eventloop.StallEvidence.Verdict;
 import dev.bridge.eventloop.StallReport.Kind;
 
 /**
- * The one channel through which Bridge reports trouble on event loops: stalls found by the
- * {@link EventLoopWatchdog}, pauses of the whole JVM, and blocking calls caught by
- * BlockHound ({@link BridgeBlockHoundIntegration}). Each is logged (one WARN per episode,
- * with the stack that blocks the loop), counted, and kept: the latest
- * {@value #MAX_REPORTS} reports, newest first, for the Actuator endpoint.
- * <p>
- * Meters, when a {@link MeterRegistry} is given: {@code bridge.eventloop.stalls} (stall
- * episodes) and {@code bridge.eventloop.blocking.calls} (blocking calls caught on loops).
+ * The one channel through which Bridge reports trouble on event loops: stall episodes found
+ * by the {@link EventLoopWatchdog} with their {@link StallCause cause}, pauses of the whole
+ * JVM, blocking calls caught by BlockHound ({@link BridgeBlockHoundIntegration}) and calls
+ * recorded on loops by the {@link LoopCallRecorder}. Each is counted, kept (the latest
+ * {@value #MAX_REPORTS} reports, newest first, for the Actuator endpoint), handed to the
+ * {@link EventLoopListener listeners}, and logged so that a person can act on it:
+ * <ul>
+ * <li>{@code blocked} and {@code busy} episodes: one WARN naming the loop, how long, the
+ * frames to blame (the application's frames and at most
+ * {@value StackFrames#MAX_OTHER_FRAMES} others, the rest counted) and advice that fits the
+ * stack. Further episodes from the same call site are folded into one line a minute;</li>
+ * <li>{@code starved} episodes: no stack and no blame; the first one, then at most one line
+ * a minute with the figures and what to do;</li>
+ * <li>episodes over before the watchdog could sample the loop: INFO, folded the same way;</li>
+ * <li>JVM pauses: one WARN each.</li>
+ * </ul>
+ * Counts are read by {@code dev.bridge.metrics.EventLoopMetrics}: this class registers no
+ * meter.
  */
 public class EventLoopReports {
 
@@ -39,15 +53,18 @@ public class EventLoopReports {
 	 */
 	public static final int MAX_REPORTS = 20;
 
-	static final String STALLS_METER = "bridge.eventloop.stalls";
-
-	static final String BLOCKING_CALLS_METER = "bridge.eventloop.blocking.calls";
+	/**
+	 * How long repeats of one call site, or starved episodes, are folded into one line.
+	 */
+	static final long FOLD_NANOS = TimeUnit.MINUTES.toNanos(1);
 
 	/**
 	 * Distinct call sites whose blocking calls are logged at WARN; beyond that every call is,
 	 * so that a flood of new sites stays visible while memory stays bounded.
 	 */
 	private static final int MAX_LOGGED_CALL_SITES = 1024;
+
+	private static final String STARVED_SITE = "starved";
 
 	private static final Log logger = LogFactory.getLog(EventLoopReports.class);
 
@@ -58,137 +75,359 @@ public class EventLoopReports {
 	// guarded by itself; newest first
 	private final Deque<Entry> entries = new ArrayDeque<>(MAX_REPORTS);
 
-	private final LongAdder stalls = new LongAdder();
+	private final Map<StallCause, LongAdder> stalls = new EnumMap<>(StallCause.class);
 
 	private final LongAdder blockingCalls = new LongAdder();
 
-	private final LongAdder jvmPauses = new LongAdder();
-
 	private final Set<Integer> loggedCallSites = ConcurrentHashMap.newKeySet();
 
-	private final @Nullable Counter stallsCounter;
+	// guarded by itself; call site (or "starved") -> what was folded since its last line
+	private final Map<String, Fold> folds = new LinkedHashMap<>();
 
-	private final @Nullable Counter blockingCallsCounter;
+	private final List<EventLoopListener> listeners = new CopyOnWriteArrayList<>();
 
 	/**
-	 * A channel that counts into {@code registry}.
-	 * @param registry where the counters go, {@code null} for none
+	 * A channel on the system clocks.
 	 */
-	public EventLoopReports(@Nullable MeterRegistry registry) {
-		this(registry, Clock.systemUTC(), System::nanoTime);
+	public EventLoopReports() {
+		this(Clock.systemUTC(), System::nanoTime);
 	}
 
-	EventLoopReports(@Nullable MeterRegistry registry, Clock clock, LongSupplier nanoClock) {
+	EventLoopReports(Clock clock, LongSupplier nanoClock) {
 		this.clock = clock;
 		this.nanoClock = nanoClock;
-		if (registry != null) {
-			this.stallsCounter = Counter.builder(STALLS_METER)
-				.description("Episodes in which an event loop did not run the watchdog's probe in time")
-				.baseUnit("stalls")
-				.register(registry);
-			this.blockingCallsCounter = Counter.builder(BLOCKING_CALLS_METER)
-				.description("Blocking calls caught on event-loop threads by BlockHound")
-				.baseUnit("calls")
-				.register(registry);
+		for (StallCause cause : StallCause.values()) {
+			this.stalls.put(cause, new LongAdder());
 		}
-		else {
-			this.stallsCounter = null;
-			this.blockingCallsCounter = null;
+	}
+
+	/**
+	 * Receives what the reports see, on the thread that sees it (the watchdog's, a loop's for
+	 * BlockHound, the call-site recorder's): keep it short and never block.
+	 */
+	public interface EventLoopListener {
+
+		/**
+		 * A report is final: once per stall episode when it ends (or when the watchdog stops
+		 * while it lasts), once per JVM pause, once per blocking call caught by BlockHound.
+		 * @param report the report
+		 */
+		default void onStall(StallReport report) {
+		}
+
+		/**
+		 * A call on an event-loop thread recorded by the {@link LoopCallRecorder}.
+		 * @param event the call
+		 */
+		default void onCallSite(LoopCallEvent event) {
+		}
+
+	}
+
+	/**
+	 * Adds a listener until the returned handle is closed.
+	 * @param listener the listener
+	 * @return closing it removes the listener
+	 */
+	public AutoCloseable addListener(EventLoopListener listener) {
+		Objects.requireNonNull(listener, "listener must not be null");
+		this.listeners.add(listener);
+		return () -> this.listeners.remove(listener);
+	}
+
+	private void fire(Entry entry) {
+		if (this.listeners.isEmpty()) {
+			return;
+		}
+		StallReport report = entry.toReport(this.nanoClock.getAsLong());
+		for (EventLoopListener listener : this.listeners) {
+			try {
+				listener.onStall(report);
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Event-loop listener " + listener + " failed", ex);
+			}
+		}
+	}
+
+	/**
+	 * Hands a call recorded on a loop to the listeners.
+	 * @param event the call
+	 */
+	void callSite(LoopCallEvent event) {
+		for (EventLoopListener listener : this.listeners) {
+			try {
+				listener.onCallSite(event);
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Event-loop listener " + listener + " failed", ex);
+			}
 		}
 	}
 
 	// ---- what the watchdog reports --------------------------------------------------------
 
 	/**
-	 * A loop has not run its probe for {@code stalledNanos}: logs one WARN with its stack.
+	 * A loop has not run its probe for {@code stalledNanos} and the watchdog has decided
+	 * why: logs it as its cause calls for.
 	 * @param thread the loop thread's name
 	 * @param startNanos when the probe was posted
 	 * @param stalledNanos how long the loop has been stalled so far
 	 * @param threshold the configured threshold, for the message
-	 * @param stack the loop thread's live stack
-	 * @param recoveredWhileRead whether the probe ran while the stack was read, so that the
-	 * frames may show later work
+	 * @param verdict the cause and its evidence
 	 * @return the episode, to end with {@link #stallEnded}
 	 */
-	Entry stallStarted(String thread, long startNanos, long stalledNanos, Duration threshold,
-			StackTraceElement[] stack, boolean recoveredWhileRead) {
-		List<String> frames = frames(stack);
-		Entry entry = add(Kind.LOOP_STALL, thread, startNanos, frames);
-		count(this.stalls, this.stallsCounter);
-		if (logger.isWarnEnabled()) {
-			StringBuilder message = new StringBuilder();
-			message.append("Event loop thread '")
-				.append(thread)
-				.append("' has been stalled for ")
-				.append(millis(stalledNanos))
-				.append(" (bridge.eventloop.watchdog.threshold=")
-				.append(threshold.toMillis())
-				.append("ms): every connection and task on it waits. Move the blocking work below off the loop "
-						+ "with @Blocking or BlockingBridge.spawn(...).");
-			if (frames.isEmpty()) {
-				message.append(" Its stack is unknown: the thread has not run a probe since the watchdog started.");
+	Entry stallStarted(String thread, long startNanos, long stalledNanos, Duration threshold, Verdict verdict) {
+		StallCause cause = verdict.cause();
+		List<String> stack = cause.blamesCode() ? StackFrames.strings(verdict.stack()) : List.of();
+		List<String> culprit = StackFrames.strings(verdict.culprit());
+		Entry entry = add(Kind.LOOP_STALL, cause, thread, startNanos, stack, culprit, verdict.evidence());
+		this.stalls.get(cause).increment();
+		if (cause.blamesCode()) {
+			String site = site(cause, verdict);
+			if (fold(site, stalledNanos)) {
+				entry.warned = true;
+				if (logger.isWarnEnabled()) {
+					logger.warn(blameMessage(thread, stalledNanos, threshold, verdict));
+				}
 			}
-			else if (recoveredWhileRead) {
-				message.append(" The loop recovered while its stack was read, so these frames may show later work.");
-			}
-			appendFrames(message, frames);
-			logger.warn(message);
+		}
+		else {
+			starved(thread, stalledNanos, verdict.evidence(), verdict.idle());
 		}
 		return entry;
 	}
 
+	private static String site(StallCause cause, Verdict verdict) {
+		List<StackTraceElement> culprit = verdict.culprit();
+		String frame = !culprit.isEmpty() ? StackFrames.format(culprit.get(0))
+				: (verdict.stack().length > 0) ? StackFrames.format(verdict.stack()[0]) : "unknown";
+		return cause.tagValue() + " at " + frame;
+	}
+
+	private static String blameMessage(String thread, long stalledNanos, Duration threshold, Verdict verdict) {
+		StackTraceElement[] stack = verdict.stack();
+		List<StackTraceElement> application = StackFrames.applicationFrames(stack);
+		String initialising = StackFrames.initialisingClass(stack);
+		boolean blocked = verdict.cause() == StallCause.BLOCKED;
+		StringBuilder message = new StringBuilder();
+		message.append("Event loop thread '")
+			.append(thread)
+			.append("' has been ")
+			.append(blocked ? "blocked" : "busy running code")
+			.append(" for ")
+			.append(millis(stalledNanos))
+			.append(" (bridge.eventloop.watchdog.threshold=")
+			.append(threshold.toMillis())
+			.append("ms)");
+		if (!verdict.culprit().isEmpty()) {
+			message.append(" in ").append(StackFrames.format(verdict.culprit().get(0)));
+		}
+		if (blocked && stack.length > 0 && !StackFrames.isApplication(stack[0])) {
+			message.append(", waiting in ").append(stack[0].getClassName()).append('.').append(stack[0].getMethodName());
+		}
+		message.append(": every connection and task on this loop waits. ");
+		if (initialising != null) {
+			message.append("The loop is initialising class ")
+				.append(initialising)
+				.append(" (its static initialiser runs on first use, often the first request): initialise it at "
+						+ "start-up, for example by touching it in an ApplicationRunner, or make its first use "
+						+ "with @Blocking.");
+		}
+		else if (!application.isEmpty()) {
+			message.append(blocked ? "Move the blocking work below off the loop with @Blocking or "
+					+ "BlockingBridge.spawn(...)."
+					: "Move the CPU-heavy work below off the loop with @Blocking or BlockingBridge.spawn(...), "
+							+ "on a pool sized to the cores.");
+		}
+		else if (stack.length == 0) {
+			message.append("Its stack is unknown: the thread has not run a probe since the watchdog started.");
+		}
+		else {
+			message.append("No application frame is on the stack: the time goes to the JDK or a library "
+					+ "(frames below), such as a DNS lookup, a first TLS handshake or a log appender that writes "
+					+ "synchronously. Find what calls it on the loop, or report it to that library.");
+		}
+		if (!blocked && verdict.culprit().size() > 1) {
+			message.append(" Frames seen in every sample: ");
+			List<String> names = new ArrayList<>();
+			for (StackTraceElement frame : verdict.culprit()) {
+				names.add(frame.getClassName() + "." + frame.getMethodName());
+			}
+			message.append(String.join(" <- ", names)).append('.');
+		}
+		message.append(" Evidence: ")
+			.append(verdict.evidence())
+			.append(". Further stalls from this place are counted and summarised once a minute.");
+		StackFrames.append(message, stack);
+		return message.toString();
+	}
+
+	private void starved(String thread, long stalledNanos, String evidence, boolean idle) {
+		if (!fold(STARVED_SITE, stalledNanos) || !logger.isWarnEnabled()) {
+			return;
+		}
+		String who = EventLoopWatchdog.THREAD_NAME.equals(thread)
+				? "The event-loop watchdog thread '" + thread + "' woke up " + millis(stalledNanos) + " late"
+				: "Event loop thread '" + thread + "' did not run for " + millis(stalledNanos);
+		logger.warn(who + " because it got no CPU" + (idle ? " (it was idle, waiting for work)" : "")
+				+ ": the machine or container is overloaded, no code on the loop is to blame (" + evidence + "). Keep the threads that run "
+				+ "CPU-bound work at or below the cores (bridge.pools.<name>.max-threads of the pools that do it), "
+				+ "and check the container's CPU limit and throttling. Further starved episodes are summarised "
+				+ "once a minute.");
+	}
+
 	/**
-	 * A stalled loop ran its probe again: logs one INFO line with the episode's length.
+	 * Whether an episode from {@code site} is logged in full; if not, it is counted for the
+	 * next summary line.
+	 */
+	private boolean fold(String site, long lengthNanos) {
+		long now = this.nanoClock.getAsLong();
+		synchronized (this.folds) {
+			Fold fold = this.folds.get(site);
+			if (fold == null) {
+				if (this.folds.size() >= MAX_LOGGED_CALL_SITES) {
+					return true;
+				}
+				this.folds.put(site, new Fold(now));
+				return true;
+			}
+			if (fold.folded == 0 && now - fold.since >= FOLD_NANOS) {
+				fold.since = now;
+				return true;
+			}
+			fold.folded++;
+			fold.longest = Math.max(fold.longest, lengthNanos);
+			return false;
+		}
+	}
+
+	/**
+	 * Logs one line for each call site whose repeats were folded for a minute.
+	 * @param nowNanos the time
+	 */
+	void flush(long nowNanos) {
+		List<String> lines = null;
+		synchronized (this.folds) {
+			for (Map.Entry<String, Fold> entry : this.folds.entrySet()) {
+				Fold fold = entry.getValue();
+				if (fold.folded > 0 && nowNanos - fold.since >= FOLD_NANOS) {
+					if (lines == null) {
+						lines = new ArrayList<>();
+					}
+					lines.add(summary(entry.getKey(), fold));
+					fold.folded = 0;
+					fold.longest = 0;
+					fold.since = nowNanos;
+				}
+			}
+		}
+		if (lines != null && logger.isWarnEnabled()) {
+			lines.forEach(logger::warn);
+		}
+	}
+
+	private static String summary(String site, Fold fold) {
+		if (site.equals(STARVED_SITE)) {
+			return "Event loops were starved of CPU " + fold.folded + " more times in the last minute (longest "
+					+ millis(fold.longest) + "): the machine or container is overloaded, no code is blamed; see "
+					+ "/actuator/bridge for the figures of each episode.";
+		}
+		if (site.startsWith("missed ")) {
+			return "Event loops were stalled " + fold.folded + " more times in the last minute (" + site.substring(7)
+					+ ", longest " + millis(fold.longest) + "), each over before the watchdog could sample it.";
+		}
+		return "Event loops were stalled " + fold.folded + " more times in the last minute, " + site + " (longest "
+				+ millis(fold.longest) + "); the first was logged with its stack.";
+	}
+
+	/**
+	 * A stalled loop ran its probe again: logs one INFO line with the episode's length when
+	 * the episode was logged at WARN.
 	 * @param episode the episode from {@link #stallStarted}
 	 * @param endNanos when the probe ran
 	 */
 	void stallEnded(Entry episode, long endNanos) {
 		long length = Math.max(0, endNanos - episode.startNanos);
 		episode.end(length);
-		if (logger.isInfoEnabled()) {
+		if (episode.warned && logger.isInfoEnabled()) {
 			logger.info("Event loop thread '" + episode.thread + "' is running again after a stall of "
 					+ millis(length) + ".");
 		}
+		fire(episode);
 	}
 
 	/**
-	 * A loop ran its probe late, by more than the threshold, but between two rounds of the
-	 * watchdog, so that its stack could not be read.
+	 * The loop is no longer watched: closes its episode without claiming that it recovered.
+	 * @param episode the episode
+	 * @param lengthNanos how long it lasted until now
+	 */
+	void stallAbandoned(Entry episode, long lengthNanos) {
+		episode.end(lengthNanos);
+		fire(episode);
+	}
+
+	/**
+	 * A loop ran its probe late, by more than the threshold, but before the watchdog could
+	 * sample it: the cause comes from its CPU time alone, and the episode is logged at INFO,
+	 * repeats folded.
 	 * @param thread the loop thread's name
 	 * @param startNanos when the probe was posted
 	 * @param lengthNanos how late it ran
 	 * @param threshold the configured threshold, for the message
 	 * @param interval the configured interval, for the message
+	 * @param cause the cause
+	 * @param evidence the figures
 	 */
-	void stallMissed(String thread, long startNanos, long lengthNanos, Duration threshold, Duration interval) {
-		Entry entry = add(Kind.LOOP_STALL, thread, startNanos, List.of());
+	void stallMissed(String thread, long startNanos, long lengthNanos, Duration threshold, Duration interval,
+			StallCause cause, String evidence) {
+		Entry entry = add(Kind.LOOP_STALL, cause, thread, startNanos, List.of(), List.of(), evidence);
 		entry.end(lengthNanos);
-		count(this.stalls, this.stallsCounter);
-		if (logger.isWarnEnabled()) {
-			logger.warn("Event loop thread '" + thread + "' was stalled for " + millis(lengthNanos)
-					+ " (bridge.eventloop.watchdog.threshold=" + threshold.toMillis()
-					+ "ms) but recovered before the watchdog could read its stack. Lower "
-					+ "bridge.eventloop.watchdog.interval (now " + interval.toMillis()
-					+ "ms) to catch such stalls with the frames that cause them.");
+		this.stalls.get(cause).increment();
+		if (fold("missed " + cause.tagValue(), lengthNanos) && logger.isInfoEnabled()) {
+			logger.info("Event loop thread '" + thread + "' was stalled for " + millis(lengthNanos) + " ("
+					+ cause.tagValue() + ", " + evidence + "; bridge.eventloop.watchdog.threshold="
+					+ threshold.toMillis() + "ms) but ran again before the watchdog could sample it, so no stack "
+					+ "is known. Lower bridge.eventloop.watchdog.interval (now " + interval.toMillis()
+					+ "ms) to catch such stalls with their frames, or see the call sites in /actuator/bridge.");
 		}
+		fire(entry);
 	}
 
 	/**
-	 * The watchdog itself woke up late: the whole JVM was paused (GC, safepoint) or starved
-	 * of CPU, so the loops are not to blame.
+	 * The watchdog itself woke up late: the whole JVM was paused (GC, safepoint), so the
+	 * loops are not to blame.
 	 * @param startNanos when the watchdog should have woken up
 	 * @param lengthNanos how late it woke up
+	 * @param evidence the figures
 	 */
-	void jvmPause(long startNanos, long lengthNanos) {
-		Entry entry = add(Kind.JVM_PAUSE, null, startNanos, List.of());
+	void jvmPause(long startNanos, long lengthNanos, String evidence) {
+		Entry entry = add(Kind.JVM_PAUSE, StallCause.JVM_PAUSE, null, startNanos, List.of(), List.of(), evidence);
 		entry.end(lengthNanos);
-		this.jvmPauses.increment();
+		this.stalls.get(StallCause.JVM_PAUSE).increment();
 		if (logger.isWarnEnabled()) {
 			logger.warn("The JVM paused for about " + millis(lengthNanos) + ": the event-loop watchdog thread '"
-					+ EventLoopWatchdog.THREAD_NAME + "' woke up that late, which points at garbage collection, "
-					+ "a safepoint or CPU starvation rather than at an event loop, so no loop is blamed for it. "
-					+ "Check the jvm.gc.pause metric and the host's CPU.");
+					+ EventLoopWatchdog.THREAD_NAME + "' woke up that late (" + evidence + "), which points at "
+					+ "garbage collection or a safepoint rather than at an event loop, so no loop is blamed for it. "
+					+ "Check the jvm.gc.pause metric.");
 		}
+		fire(entry);
+	}
+
+	/**
+	 * The watchdog itself woke up late because the machine had no CPU for it: a starved
+	 * episode of the watchdog thread.
+	 * @param startNanos when the watchdog should have woken up
+	 * @param lengthNanos how late it woke up
+	 * @param evidence the figures
+	 */
+	void watchdogStarved(long startNanos, long lengthNanos, String evidence) {
+		Entry entry = add(Kind.LOOP_STALL, StallCause.STARVED, EventLoopWatchdog.THREAD_NAME, startNanos, List.of(),
+				List.of(), evidence);
+		entry.end(lengthNanos);
+		this.stalls.get(StallCause.STARVED).increment();
+		starved(EventLoopWatchdog.THREAD_NAME, lengthNanos, evidence, false);
+		fire(entry);
 	}
 
 	// ---- what BlockHound reports ----------------------------------------------------------
@@ -202,9 +441,12 @@ public class EventLoopReports {
 	 * @param stack the loop's stack, the blocking method first
 	 */
 	public void blockingCall(Thread thread, String method, StackTraceElement[] stack) {
-		List<String> frames = frames(stack);
-		add(Kind.BLOCKING_CALL, thread.getName(), this.nanoClock.getAsLong(), frames).end(0);
-		count(this.blockingCalls, this.blockingCallsCounter);
+		List<String> frames = StackFrames.strings(stack);
+		List<String> culprit = StackFrames.strings(StackFrames.applicationFrames(stack));
+		Entry entry = add(Kind.BLOCKING_CALL, StallCause.BLOCKED, thread.getName(), this.nanoClock.getAsLong(),
+				frames, culprit, "blocking call " + method + " caught by BlockHound");
+		entry.end(0);
+		this.blockingCalls.increment();
 		boolean sitesFull = this.loggedCallSites.size() >= MAX_LOGGED_CALL_SITES;
 		boolean firstFromSite = !sitesFull && this.loggedCallSites.add(Arrays.hashCode(stack));
 		boolean warn = firstFromSite || sitesFull;
@@ -219,7 +461,7 @@ public class EventLoopReports {
 			if (firstFromSite) {
 				message.append(" Further calls from this place are counted, not logged.");
 			}
-			appendFrames(message, frames);
+			StackFrames.append(message, stack);
 			if (warn) {
 				logger.warn(message);
 			}
@@ -227,9 +469,10 @@ public class EventLoopReports {
 				logger.debug(message);
 			}
 		}
+		fire(entry);
 	}
 
-	// ---- what the endpoint reads ----------------------------------------------------------
+	// ---- what the endpoint and the meters read --------------------------------------------
 
 	/**
 	 * The latest reports, newest first; an episode that is still going reports how long it
@@ -250,11 +493,21 @@ public class EventLoopReports {
 	}
 
 	/**
-	 * Stall episodes of event loops since start-up.
+	 * Stall episodes of event loops since start-up, whatever their cause, JVM pauses left
+	 * out.
 	 * @return the count
 	 */
 	public long stalls() {
-		return this.stalls.sum();
+		return stalls(StallCause.BLOCKED) + stalls(StallCause.BUSY) + stalls(StallCause.STARVED);
+	}
+
+	/**
+	 * Episodes of one cause since start-up; {@link StallCause#JVM_PAUSE} counts JVM pauses.
+	 * @param cause the cause
+	 * @return the count
+	 */
+	public long stalls(StallCause cause) {
+		return this.stalls.get(cause).sum();
 	}
 
 	/**
@@ -270,7 +523,7 @@ public class EventLoopReports {
 	 * @return the count
 	 */
 	public long jvmPauses() {
-		return this.jvmPauses.sum();
+		return stalls(StallCause.JVM_PAUSE);
 	}
 
 	/**
@@ -282,9 +535,10 @@ public class EventLoopReports {
 		return new ReportsOnlyMonitor(this);
 	}
 
-	private Entry add(Kind kind, @Nullable String thread, long startNanos, List<String> frames) {
+	private Entry add(Kind kind, StallCause cause, @Nullable String thread, long startNanos, List<String> stack,
+			List<String> culprit, String evidence) {
 		Instant startedAt = this.clock.instant().minusNanos(Math.max(0, this.nanoClock.getAsLong() - startNanos));
-		Entry entry = new Entry(kind, thread, startedAt, startNanos, frames);
+		Entry entry = new Entry(kind, cause, thread, startedAt, startNanos, stack, culprit, evidence);
 		synchronized (this.entries) {
 			if (this.entries.size() == MAX_REPORTS) {
 				this.entries.removeLast();
@@ -294,29 +548,25 @@ public class EventLoopReports {
 		return entry;
 	}
 
-	private static void count(LongAdder adder, @Nullable Counter counter) {
-		adder.increment();
-		if (counter != null) {
-			counter.increment();
-		}
-	}
-
-	private static List<String> frames(StackTraceElement[] stack) {
-		List<String> frames = new ArrayList<>(stack.length);
-		for (StackTraceElement element : stack) {
-			frames.add(element.toString());
-		}
-		return List.copyOf(frames);
-	}
-
-	private static void appendFrames(StringBuilder message, List<String> frames) {
-		for (String frame : frames) {
-			message.append(System.lineSeparator()).append("\tat ").append(frame);
-		}
-	}
-
 	static String millis(long nanos) {
 		return TimeUnit.NANOSECONDS.toMillis(nanos) + " ms";
+	}
+
+	/**
+	 * Repeats of one call site since its last line.
+	 */
+	private static final class Fold {
+
+		long since;
+
+		long folded;
+
+		long longest;
+
+		Fold(long since) {
+			this.since = since;
+		}
+
 	}
 
 	/**
@@ -326,6 +576,8 @@ public class EventLoopReports {
 
 		private final Kind kind;
 
+		private final StallCause cause;
+
 		private final @Nullable String thread;
 
 		private final Instant startedAt;
@@ -334,14 +586,29 @@ public class EventLoopReports {
 
 		private final List<String> stack;
 
+		private final List<String> culprit;
+
+		private final String evidence;
+
 		private volatile long lengthNanos = -1;
 
-		Entry(Kind kind, @Nullable String thread, Instant startedAt, long startNanos, List<String> stack) {
+		// written by the watchdog thread only
+		boolean warned;
+
+		Entry(Kind kind, StallCause cause, @Nullable String thread, Instant startedAt, long startNanos,
+				List<String> stack, List<String> culprit, String evidence) {
 			this.kind = kind;
+			this.cause = cause;
 			this.thread = thread;
 			this.startedAt = startedAt;
 			this.startNanos = startNanos;
 			this.stack = stack;
+			this.culprit = culprit;
+			this.evidence = evidence;
+		}
+
+		StallCause cause() {
+			return this.cause;
 		}
 
 		Entry end(long lengthNanos) {
@@ -357,7 +624,8 @@ public class EventLoopReports {
 			long length = this.lengthNanos;
 			boolean ended = length >= 0;
 			Duration duration = Duration.ofNanos(ended ? length : Math.max(0, nowNanos - this.startNanos));
-			return new StallReport(this.kind, this.thread, this.startedAt, duration, ended, this.stack);
+			return new StallReport(this.kind, this.cause, this.thread, this.startedAt, duration, ended, this.stack,
+					this.culprit, this.evidence);
 		}
 
 	}

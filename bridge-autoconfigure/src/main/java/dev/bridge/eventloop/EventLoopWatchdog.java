@@ -1,22 +1,25 @@
 package dev.bridge.eventloop;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
+import java.util.function.ObjLongConsumer;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -32,18 +35,23 @@ import reactor.core.Disposable;
  * A daemon thread named {@value #THREAD_NAME} posts a tiny probe task to every loop of its
  * {@link EventLoopSource sources} each {@code interval}; the probe only notes when it ran and
  * on which thread, so it costs the loop next to nothing. A probe that has not run after
- * {@code threshold} marks a stall: the watchdog reads that loop thread's live stack and
- * reports the episode once (a WARN with the frames, the {@code bridge.eventloop.stalls}
- * counter, a {@link StallReport}); when the probe finally runs, the episode's length is
- * logged at INFO. Every probe's scheduling delay goes to the {@code bridge.eventloop.delay}
- * timer, and the {@code bridge.eventloop.stall} gauge shows how long the most-stalled loop
- * has been stuck right now.
+ * {@code threshold} marks a stall episode, and the episode gets a {@link StallCause cause}
+ * from evidence gathered while it lasts ({@link StallEvidence}): from half the threshold on,
+ * each round samples the loop thread's state, stack and CPU time (through
+ * {@link ThreadMXBean}) and the machine's load; the probe itself notes the loop's CPU time
+ * each time it runs. {@code blocked} and {@code busy} episodes blame code and are logged
+ * with their frames; {@code starved} ones (the loop got no CPU) blame nothing. The episode
+ * goes to {@link EventLoopReports} once, and when the probe finally runs it is closed.
+ * Probe delays go to {@link #onProbeDelay delay listeners} (the
+ * {@code bridge.eventloop.delay} timer), and {@link #currentStallSeconds()} shows how long
+ * the most-stalled loop has been stuck right now by code.
  * <p>
- * When the watchdog thread itself wakes up late by more than {@code threshold}, the whole
- * JVM was paused (GC, safepoint) or starved of CPU: that is reported once as
- * {@link StallReport.Kind#JVM_PAUSE}. However late the watchdog wakes, that much of the
- * loops' probe delays is not counted against them. Nothing is reported during
- * {@code startupGrace} after {@link #start()}.
+ * When the watchdog thread itself wakes up late by more than {@code threshold}, either the
+ * whole JVM was paused (garbage collection shows it, or the machine had CPU to spare: a
+ * safepoint) and that is reported as {@link StallCause#JVM_PAUSE}, or the machine had no
+ * CPU for the watchdog either: a {@link StallCause#STARVED} episode. However late the
+ * watchdog wakes, that much of the loops' probe delays is not counted against them. Nothing
+ * is reported during {@code startupGrace} after {@link #start()}.
  * <p>
  * A stall is always caught while it lasts once it is longer than
  * {@code threshold + 2 × interval} (200 ms with the defaults); a shorter one that still
@@ -63,13 +71,13 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	 */
 	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
-	static final String DELAY_METER = "bridge.eventloop.delay";
-
-	static final String STALL_METER = "bridge.eventloop.stall";
-
 	private static final Log logger = LogFactory.getLog(EventLoopWatchdog.class);
 
 	private static final StackTraceElement[] NO_FRAMES = {};
+
+	private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+	private static final boolean CPU_TIME = cpuTimeSupported();
 
 	private final Duration interval;
 
@@ -89,6 +97,15 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 	private final LongSupplier nanoClock;
 
+	private final MachineLoad machine;
+
+	private final List<ObjLongConsumer<String>> delayListeners = new CopyOnWriteArrayList<>();
+
+	// names of the loop threads seen so far; replaced, never changed
+	private volatile Set<String> loopThreads = Set.of();
+
+	private long gcPauseMillis;
+
 	private final Object lifecycleMonitor = new Object();
 
 	private volatile boolean running;
@@ -107,64 +124,86 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 	/**
 	 * A watchdog, not started yet.
-	 * @param interval how often each loop is probed
+	 * @param settings interval, threshold and start-up grace
+	 * @param sources the loops to probe
+	 * @param reports where stalls and pauses are reported
+	 */
+	public EventLoopWatchdog(WatchdogSettings settings, List<? extends EventLoopSource> sources,
+			EventLoopReports reports) {
+		this(settings, sources, reports, System::nanoTime, new MachineLoad());
+	}
+
+	/**
+	 * A watchdog, not started yet.
+	 * @param interval how often each loop is probed, at least 1 ms
 	 * @param threshold probe delay that counts as a stall
 	 * @param startupGrace time after {@link #start()} during which nothing is reported
 	 * @param sources the loops to probe
 	 * @param reports where stalls and pauses are reported
-	 * @param registry where the delay timer and the stall gauge go, {@code null} for none
 	 */
 	public EventLoopWatchdog(Duration interval, Duration threshold, Duration startupGrace,
-			List<? extends EventLoopSource> sources, EventLoopReports reports, @Nullable MeterRegistry registry) {
-		this(interval, threshold, startupGrace, sources, reports, registry, System::nanoTime);
+			List<? extends EventLoopSource> sources, EventLoopReports reports) {
+		this(new WatchdogSettings(interval, threshold, startupGrace), sources, reports);
 	}
 
-	EventLoopWatchdog(Duration interval, Duration threshold, Duration startupGrace,
-			List<? extends EventLoopSource> sources, EventLoopReports reports, @Nullable MeterRegistry registry,
-			LongSupplier nanoClock) {
-		this.interval = strictlyPositive("bridge.eventloop.watchdog.interval", interval);
-		this.threshold = strictlyPositive("bridge.eventloop.watchdog.threshold", threshold);
-		Objects.requireNonNull(startupGrace, "startupGrace must not be null");
-		if (startupGrace.isNegative()) {
-			throw new IllegalArgumentException(
-					"bridge.eventloop.watchdog.startup-grace must be positive or zero, was " + startupGrace);
-		}
-		this.startupGrace = startupGrace;
-		this.intervalNanos = interval.toNanos();
-		this.thresholdNanos = threshold.toNanos();
-		this.graceNanos = startupGrace.toNanos();
+	EventLoopWatchdog(WatchdogSettings settings, List<? extends EventLoopSource> sources, EventLoopReports reports,
+			LongSupplier nanoClock, MachineLoad machine) {
+		Objects.requireNonNull(settings, "settings must not be null");
+		this.interval = settings.interval();
+		this.threshold = settings.threshold();
+		this.startupGrace = settings.startupGrace();
+		this.intervalNanos = this.interval.toNanos();
+		this.thresholdNanos = this.threshold.toNanos();
+		this.graceNanos = this.startupGrace.toNanos();
 		this.reports = Objects.requireNonNull(reports, "reports must not be null");
 		this.nanoClock = nanoClock;
+		this.machine = machine;
 		List<Group> groups = new ArrayList<>();
 		for (EventLoopSource source : sources) {
-			groups.add(new Group(source, delayTimer(registry, source.group())));
+			groups.add(new Group(source));
 		}
 		this.groups = List.copyOf(groups);
-		if (registry != null) {
-			Gauge.builder(STALL_METER, this, EventLoopWatchdog::currentStallSeconds)
-				.description("Seconds the most-stalled event loop has been stuck right now, 0 when none is")
-				.baseUnit("seconds")
-				.register(registry);
+	}
+
+	private static boolean cpuTimeSupported() {
+		try {
+			if (THREADS.isCurrentThreadCpuTimeSupported() && !THREADS.isThreadCpuTimeEnabled()) {
+				THREADS.setThreadCpuTimeEnabled(true);
+			}
+			return THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled();
+		}
+		catch (UnsupportedOperationException | SecurityException ex) {
+			return false;
 		}
 	}
 
-	private static Duration strictlyPositive(String property, Duration value) {
-		Objects.requireNonNull(value, property + " must not be null");
-		if (value.isNegative() || value.isZero()) {
-			throw new IllegalArgumentException(property + " must be strictly positive, was " + value);
-		}
-		return value;
+	/**
+	 * Calls {@code listener} with the group and the scheduling delay, in nanoseconds, of
+	 * every probe that ran after the start-up grace, on the watchdog's thread.
+	 * @param listener the listener
+	 * @return closing it removes the listener
+	 */
+	public AutoCloseable onProbeDelay(ObjLongConsumer<String> listener) {
+		Objects.requireNonNull(listener, "listener must not be null");
+		this.delayListeners.add(listener);
+		return () -> this.delayListeners.remove(listener);
 	}
 
-	private static @Nullable Timer delayTimer(@Nullable MeterRegistry registry, String group) {
-		if (registry == null) {
-			return null;
-		}
-		return Timer.builder(DELAY_METER)
-			.tags("group", group)
-			.description("Scheduling delay of the watchdog's probe on an event loop")
-			.publishPercentileHistogram()
-			.register(registry);
+	/**
+	 * The group names of the sources, in order.
+	 * @return the groups
+	 */
+	public List<String> groups() {
+		return this.groups.stream().map((group) -> group.name).toList();
+	}
+
+	/**
+	 * Whether a thread of this name has run a probe: it is one of the watched loops.
+	 * @param threadName the thread's name
+	 * @return {@code true} for a watched loop thread
+	 */
+	public boolean isLoopThread(String threadName) {
+		return this.loopThreads.contains(threadName);
 	}
 
 	// ---- EventLoopMonitor ------------------------------------------------------------------
@@ -178,7 +217,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			for (Loop loop : group.loops) {
 				Thread thread = loop.thread;
 				if (thread != null && !loop.redundant) {
-					long stalled = reporting ? stalledNanos(loop, now) : 0;
+					long stalled = reporting ? blamedStallNanos(loop, now) : 0;
 					stats.add(new LoopStats(thread.getName(), group.name, Duration.ofNanos(loop.lastDelay),
 							Duration.ofNanos(loop.maxDelay), loop.stalls, Duration.ofNanos(stalled)));
 				}
@@ -201,7 +240,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		long max = 0;
 		for (Group group : this.groups) {
 			for (Loop loop : group.loops) {
-				max = Math.max(max, stalledNanos(loop, now));
+				max = Math.max(max, blamedStallNanos(loop, now));
 			}
 		}
 		return max / 1e9;
@@ -213,11 +252,19 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	}
 
 	/**
-	 * Stall episodes of all loops since start-up.
+	 * Stall episodes of all loops since start-up, whatever their cause.
 	 * @return the count
 	 */
 	public long stalls() {
 		return this.reports.stalls();
+	}
+
+	/**
+	 * The settings.
+	 * @return interval, threshold and start-up grace
+	 */
+	public WatchdogSettings getSettings() {
+		return new WatchdogSettings(this.interval, this.threshold, this.startupGrace);
 	}
 
 	/**
@@ -254,11 +301,12 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	}
 
 	/**
-	 * How long the loop has been stuck on its pending probe, JVM pauses left out, or 0 while
-	 * that is below the threshold.
+	 * How long the loop has been stuck on its pending probe by code (a {@code blocked} or
+	 * {@code busy} episode), JVM pauses left out, or 0.
 	 */
-	private long stalledNanos(Loop loop, long now) {
-		if (!loop.pending || isGone(loop.executor)) {
+	private long blamedStallNanos(Loop loop, long now) {
+		EventLoopReports.Entry episode = loop.episode;
+		if (!loop.pending || isGone(loop.executor) || episode == null || !episode.cause().blamesCode()) {
 			return 0;
 		}
 		long age = now - loop.postedAt - (this.pausedNanos - loop.pausedAtPost);
@@ -357,14 +405,20 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	 */
 	void tick(long now, long lateness) {
 		boolean reporting = now - this.startNanos >= this.graceNanos;
+		long gcPauseMillis = this.machine.gcPauseMillis();
+		long gcDuringRound = TimeUnit.MILLISECONDS.toNanos(gcPauseMillis - this.gcPauseMillis);
+		this.gcPauseMillis = gcPauseMillis;
 		if (lateness > 0) {
 			// whatever kept the watchdog from running (GC, safepoint, no CPU) also held up the
 			// loops' probes: that share of their delay is not the loops' fault, even when it is
 			// too short to be reported as a pause of its own
 			this.pausedNanos += lateness;
 			if (lateness >= this.thresholdNanos && reporting) {
-				this.reports.jvmPause(now - lateness, lateness);
+				watchdogLate(now, lateness, gcDuringRound);
 			}
+		}
+		if (reporting) {
+			this.reports.flush(now);
 		}
 		this.rounds++;
 		for (Group group : this.groups) {
@@ -388,20 +442,83 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		}
 	}
 
+	/**
+	 * The watchdog woke up late: a JVM pause when garbage collection accounts for it or the
+	 * machine had CPU to spare (a safepoint), else the watchdog was starved like the loops.
+	 */
+	private void watchdogLate(long now, long lateness, long gcNanos) {
+		int cores = this.machine.cores();
+		if (gcNanos * 2 >= lateness) {
+			this.reports.jvmPause(now - lateness, lateness,
+					"garbage-collection pauses " + EventLoopReports.millis(gcNanos) + " meanwhile");
+			return;
+		}
+		int runnable = this.machine.runnable();
+		double load = this.machine.cpuLoad();
+		String figures = "the machine had CPU to spare: "
+				+ ((load >= 0) ? "machine CPU load " + StallEvidence.percent(load) + ", " : "")
+				+ ((runnable >= 0) ? runnable + " runnable threads on " : "") + cores + " cores, garbage-collection "
+				+ "pauses " + EventLoopReports.millis(gcNanos);
+		if (runnable > cores || load >= 0.9) {
+			this.reports.watchdogStarved(now - lateness, lateness,
+					figures.substring("the machine had CPU to spare: ".length()));
+		}
+		else {
+			this.reports.jvmPause(now - lateness, lateness, figures);
+		}
+	}
+
 	private void checkStall(Loop loop, long now, boolean reporting) {
 		if (!reporting || loop.episode != null) {
 			return;
 		}
 		long age = now - loop.postedAt - (this.pausedNanos - loop.pausedAtPost);
-		if (age < this.thresholdNanos) {
+		if (age < this.thresholdNanos / 2) {
 			return;
 		}
 		Thread thread = loop.thread;
-		StackTraceElement[] stack = (thread != null) ? thread.getStackTrace() : NO_FRAMES;
-		boolean recoveredWhileRead = !loop.pending;
+		if (thread == null) {
+			if (age >= this.thresholdNanos) {
+				loop.stalls++;
+				loop.episode = this.reports.stallStarted(loop.name(), loop.postedAt, age, this.threshold,
+						new StallEvidence.Verdict(StallCause.BLOCKED, NO_FRAMES, List.of(),
+								"the thread has not run a probe yet", false, -1, -1, this.machine.cores()));
+			}
+			return;
+		}
+		StallEvidence evidence = loop.evidence;
+		if (evidence == null) {
+			evidence = new StallEvidence(loop.cpuAtRun, loop.wallAtRun);
+			loop.evidence = evidence;
+		}
+		long id = threadId(thread);
+		evidence.sample(THREADS, id, this.machine);
+		if (age < this.thresholdNanos) {
+			return;
+		}
+		if (evidence.samples() == 1 && loop.pending) {
+			// one more look, so that one moment does not decide alone
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+			evidence.sample(THREADS, id, this.machine);
+		}
+		if (!loop.pending) {
+			// the loop ran meanwhile, so the samples may show later work: its probe's
+			// completion reports the episode without blaming frames
+			return;
+		}
+		StallEvidence.Verdict verdict = evidence.decide(this.machine.cores(), this.thresholdNanos / 2,
+				age >= StallEvidence.MAX_WAIT_THRESHOLDS * this.thresholdNanos);
+		if (verdict == null) {
+			// it looks busy but has not used enough CPU yet to tell from starved: look again
+			return;
+		}
 		loop.stalls++;
-		loop.episode = this.reports.stallStarted(loop.name(), loop.postedAt, age, this.threshold, stack,
-				recoveredWhileRead);
+		loop.episode = this.reports.stallStarted(loop.name(), loop.postedAt, age, this.threshold, verdict);
+	}
+
+	@SuppressWarnings("deprecation") // Thread.threadId() is Java 19+
+	private static long threadId(Thread thread) {
+		return thread.getId();
 	}
 
 	private void completed(Group group, Loop loop) {
@@ -415,20 +532,61 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		}
 		else if (afterGrace && blamed >= this.thresholdNanos) {
 			loop.stalls++;
-			this.reports.stallMissed(loop.name(), loop.postedAt, blamed, this.threshold, this.interval);
+			missed(loop, blamed);
 		}
+		loop.evidence = null;
 		loop.lastDelay = delay;
 		if (afterGrace) {
 			loop.maxDelay = Math.max(loop.maxDelay, delay);
-			if (group.delayTimer != null) {
-				group.delayTimer.record(delay, TimeUnit.NANOSECONDS);
+			for (ObjLongConsumer<String> listener : this.delayListeners) {
+				listener.accept(group.name, delay);
 			}
 		}
 		Thread thread = loop.thread;
 		if (thread != loop.checkedThread) {
 			loop.checkedThread = thread;
 			group.checkSameThread(loop);
+			if (thread != null && !this.loopThreads.contains(thread.getName())) {
+				Set<String> names = new HashSet<>(this.loopThreads);
+				names.add(thread.getName());
+				this.loopThreads = Set.copyOf(names);
+			}
 		}
+	}
+
+	/**
+	 * A stall that was over before the watchdog could decide on it: its cause comes from the
+	 * loop's CPU time between its last two probes, and from the samples taken, if any.
+	 */
+	private void missed(Loop loop, long blamed) {
+		int cores = this.machine.cores();
+		long wall = loop.wallAtRun - loop.previousWallAtRun;
+		double share = (loop.cpuAtRun >= 0 && loop.previousCpuAtRun >= 0 && wall > 0)
+				? (double) Math.max(0, loop.cpuAtRun - loop.previousCpuAtRun) / wall : 0;
+		int runnable = this.machine.runnable();
+		double load = this.machine.cpuLoad();
+		StallEvidence evidence = loop.evidence;
+		StallEvidence.Sample sample = (evidence != null) ? evidence.latest() : null;
+		boolean sampledWaiting = sample != null && (sample.kind() == StallEvidence.SampleKind.WAITING
+				|| sample.kind() == StallEvidence.SampleKind.NATIVE);
+		double fairShare = (runnable >= 0) ? Math.min(1.0, (double) cores / Math.max(1, runnable)) : 1.0;
+		boolean overloaded = runnable > cores || load >= 0.9;
+		long used = (loop.cpuAtRun >= 0 && loop.previousCpuAtRun >= 0) ? loop.cpuAtRun - loop.previousCpuAtRun : -1;
+		StallCause cause;
+		if (share >= Math.max(0.05, 0.5 * fairShare) && (used < 0 || used >= this.thresholdNanos / 2)) {
+			cause = StallCause.BUSY;
+		}
+		else if (sampledWaiting || !overloaded) {
+			cause = StallCause.BLOCKED;
+		}
+		else {
+			cause = StallCause.STARVED;
+		}
+		String figures = "loop CPU " + StallEvidence.percent(share) + " of a core"
+				+ ((used >= 0) ? " (" + EventLoopReports.millis(used) + ")" : "")
+				+ ((load >= 0) ? ", machine CPU load " + StallEvidence.percent(load) : "")
+				+ ((runnable >= 0) ? ", " + runnable + " runnable threads on " + cores + " cores" : "");
+		this.reports.stallMissed(loop.name(), loop.postedAt, blamed, this.threshold, this.interval, cause, figures);
 	}
 
 	private void post(Loop loop, long now) {
@@ -460,17 +618,14 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 		final String name;
 
-		final @Nullable Timer delayTimer;
-
 		// replaced, never changed, so that readers on other threads see a consistent list
 		volatile List<Loop> loops = List.of();
 
 		private @Nullable List<Executor> executors;
 
-		Group(EventLoopSource source, @Nullable Timer delayTimer) {
+		Group(EventLoopSource source) {
 			this.source = source;
 			this.name = source.group();
-			this.delayTimer = delayTimer;
 		}
 
 		void refresh(long now) {
@@ -495,7 +650,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 				loops.add((loop != null) ? loop : new Loop(this.name, loops.size(), executor,
 						EventLoopWatchdog.this.nanoClock));
 			}
-			previous.values().forEach((dropped) -> dropped.abandon(now));
+			previous.values().forEach((dropped) -> dropped.abandon(now, EventLoopWatchdog.this.reports));
 			this.executors = executors;
 			this.loops = Collections.unmodifiableList(loops);
 		}
@@ -511,7 +666,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		}
 
 		void reset(long now) {
-			this.loops.forEach((loop) -> loop.abandon(now));
+			this.loops.forEach((loop) -> loop.abandon(now, EventLoopWatchdog.this.reports));
 			this.source.dispose();
 			this.executors = null;
 			this.loops = List.of();
@@ -537,6 +692,15 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 		volatile long ranAt;
 
+		// the loop's CPU time and System.nanoTime() when it ran its last two probes
+		volatile long cpuAtRun = -1;
+
+		volatile long wallAtRun;
+
+		volatile long previousCpuAtRun = -1;
+
+		volatile long previousWallAtRun;
+
 		// written by the watchdog thread
 		volatile boolean pending;
 
@@ -552,7 +716,9 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 		volatile long stalls;
 
-		EventLoopReports.@Nullable Entry episode;
+		volatile EventLoopReports.@Nullable Entry episode;
+
+		@Nullable StallEvidence evidence;
 
 		@Nullable Thread checkedThread;
 
@@ -571,6 +737,10 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			if (this.thread != current) {
 				this.thread = current;
 			}
+			this.previousCpuAtRun = this.cpuAtRun;
+			this.previousWallAtRun = this.wallAtRun;
+			this.cpuAtRun = CPU_TIME ? THREADS.getCurrentThreadCpuTime() : -1;
+			this.wallAtRun = System.nanoTime();
 			this.ranAt = this.nanoClock.getAsLong();
 			this.pending = false;
 		}
@@ -579,12 +749,13 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		 * The loop is no longer watched: closes its episode, if any, without claiming that the
 		 * loop recovered.
 		 */
-		void abandon(long now) {
+		void abandon(long now, EventLoopReports reports) {
 			EventLoopReports.Entry episode = this.episode;
 			if (episode != null) {
 				this.episode = null;
-				episode.end(Math.max(0, now - this.postedAt));
+				reports.stallAbandoned(episode, Math.max(0, now - this.postedAt));
 			}
+			this.evidence = null;
 		}
 
 		String name() {

@@ -5,25 +5,33 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.bridge.BlockingBridgeShutdownException;
 import dev.bridge.BlockingPoolSaturatedException;
+import dev.bridge.eventloop.EventLoops;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * One bounded, named pool: a {@link ThreadPoolExecutor} whose threads are created on demand
  * up to {@code maxThreads} before anything queues and retire after keep-alive (see
- * {@link PoolQueue}), a bounded queue, and a Reactor {@link Scheduler} view.
+ * {@link PoolThreads} and {@link PoolQueue}), a bounded queue, and a Reactor
+ * {@link Scheduler} view.
+ * <p>
+ * An event loop never starts a thread itself: when a task from a loop needs a new thread,
+ * the thread is reserved at once (so the bound and saturation stay exact) and started by
+ * the {@link PoolThreadStarter}; the task runs first on it.
  */
 public final class BlockingPool {
 
@@ -39,8 +47,13 @@ public final class BlockingPool {
 
 	private final AtomicInteger busy = new AtomicInteger();
 
-	/** Tasks handed to the executor and not yet finished or dropped; see {@link PoolQueue}. */
+	/** Tasks handed to the pool and not yet finished or dropped; see {@link PoolThreads}. */
 	private final AtomicInteger submitted = new AtomicInteger();
+
+	private final PoolThreads threads;
+
+	/** Tasks handed to the {@link PoolThreadStarter} and not yet given their thread. */
+	private final AtomicInteger handedOver = new AtomicInteger();
 
 	private final LongAdder rejected = new LongAdder();
 
@@ -53,28 +66,130 @@ public final class BlockingPool {
 	private volatile boolean closed;
 
 	public BlockingPool(PoolSettings settings) {
+		this(settings, UnaryOperator.identity());
+	}
+
+	/**
+	 * A pool whose thread factory is wrapped, for tests that watch thread creation.
+	 * @param settings the settings
+	 * @param threadFactoryDecorator wraps the pool's thread factory
+	 */
+	BlockingPool(PoolSettings settings, UnaryOperator<ThreadFactory> threadFactoryDecorator) {
 		this.settings = settings;
+		this.threads = new PoolThreads(settings.maxThreads());
 		PoolThreadFactory threadFactory = settings.virtualThreads() ? PoolThreadFactory.virtual(settings.name())
 				: PoolThreadFactory.platform(settings.name());
-		PoolQueue poolQueue = (settings.queueCapacity() > 0) ? new PoolQueue(settings.queueCapacity(), this.submitted::get)
-				: null;
-		BlockingQueue<Runnable> queue = (poolQueue != null) ? poolQueue : new SynchronousQueue<>();
+		BlockingQueue<Runnable> queue = (settings.queueCapacity() > 0)
+				? new PoolQueue(settings.queueCapacity(), this.threads) : new PoolQueue.HandOff();
 		this.executor = new ThreadPoolExecutor(0, settings.maxThreads(), settings.keepAlive().toNanos(),
-				TimeUnit.NANOSECONDS, queue, threadFactory, this::reject);
-		if (poolQueue != null) {
-			poolQueue.setExecutor(this.executor);
-		}
+				TimeUnit.NANOSECONDS, queue, threadFactoryDecorator.apply(threadFactory), this::reject);
+		threadFactory.bind(this, this.threads);
 		this.scheduler = new PoolScheduler(this, UnaryOperator.identity());
+		// Started here, at start-up, so that no event loop ever starts it.
+		PoolThreadStarter.get();
 	}
 
 	private void reject(Runnable task, ThreadPoolExecutor executor) {
 		boolean open = !this.closed && !executor.isShutdown();
+		if (task instanceof PoolTask poolTask) {
+			if (poolTask.startsThread) {
+				// The reserved thread could not start: the executor is shutting down.
+				poolTask.startsThread = false;
+				this.threads.release();
+			}
+			else if (open && this.threads.reserve()) {
+				// The queue is full, or no thread waits at the hand-off, and the pool may grow.
+				startThread(poolTask);
+				return;
+			}
+		}
 		if (open && executor.getQueue() instanceof PoolQueue queue && queue.forceOffer(task)) {
 			return;
 		}
-		throw (!open) ? BlockingPoolSaturatedException.shutDown(name())
+		throw (!open) ? new BlockingBridgeShutdownException(name())
 				: BlockingPoolSaturatedException.saturated(name(), this.settings.maxThreads(),
 						this.settings.queueCapacity());
+	}
+
+	/**
+	 * Starts the reserved thread of a task: here, or on the starter's thread when the
+	 * caller is an event loop.
+	 */
+	private void startThread(PoolTask task) {
+		task.startsThread = true;
+		if (EventLoops.isEventLoopThread()) {
+			this.handedOver.incrementAndGet();
+			PoolThreadStarter.get().start(this, task);
+		}
+		else {
+			startNow(task);
+		}
+	}
+
+	private void startNow(PoolTask task) {
+		try {
+			this.threads.starting(() -> this.executor.execute(task));
+		}
+		catch (RuntimeException | Error ex) {
+			if (task.startsThread) {
+				// Thread.start failed (out of native threads): the reservation was not used.
+				task.startsThread = false;
+				this.threads.release();
+			}
+			throw ex;
+		}
+	}
+
+	/**
+	 * Called on the starter's thread for a task handed over by an event loop.
+	 * @param task the task, with a reserved thread
+	 */
+	void startHandedOver(PoolTask task) {
+		try {
+			if (task.isDone()) {
+				// Cancelled meanwhile (and counted then): no thread for it.
+				task.startsThread = false;
+				this.threads.release();
+				task.release();
+				return;
+			}
+			startNow(task);
+		}
+		catch (RejectedExecutionException ex) {
+			// Closed between the hand-over and now: the caller is told as for a task queued at
+			// shutdown.
+			this.rejected.increment();
+			task.abandon();
+		}
+		finally {
+			this.handedOver.decrementAndGet();
+		}
+	}
+
+	/**
+	 * Called when one of this pool's threads has ended: if tasks wait that no thread will
+	 * take (the thread left just as they were queued for it), starts threads for them.
+	 */
+	void threadEnded() {
+		if (this.closed || this.executor.isShutdown()) {
+			return;
+		}
+		BlockingQueue<Runnable> queue = this.executor.getQueue();
+		while (!queue.isEmpty() && this.submitted.get() > this.threads.live() && this.threads.reserve()) {
+			Runnable next = queue.poll();
+			if (!(next instanceof PoolTask task)) {
+				this.threads.release();
+				return;
+			}
+			try {
+				startThread(task);
+			}
+			catch (RuntimeException ex) {
+				// Closed meanwhile: the drain at shutdown deals with what is left.
+				task.abandon();
+				return;
+			}
+		}
 	}
 
 	public String name() {
@@ -151,6 +266,14 @@ public final class BlockingPool {
 		return this.executor.getPoolSize();
 	}
 
+	/**
+	 * Threads the pool counts (reserved, starting, alive and not retiring), for tests that
+	 * check that no reservation is lost.
+	 */
+	int countedThreads() {
+		return this.threads.live();
+	}
+
 	public boolean isClosed() {
 		return this.closed;
 	}
@@ -179,12 +302,20 @@ public final class BlockingPool {
 	PoolTask execute(Runnable task, @Nullable Runnable abandonAction, @Nullable Disposable owner) {
 		if (this.closed) {
 			this.rejected.increment();
-			throw BlockingPoolSaturatedException.shutDown(name());
+			throw new BlockingBridgeShutdownException(name());
 		}
 		PoolTask poolTask = new PoolTask(this, task, abandonAction, owner);
-		this.submitted.incrementAndGet();
+		int submitted = this.submitted.incrementAndGet();
 		try {
-			this.executor.execute(poolTask);
+			if (this.threads.reserveUnlessIdle(submitted)) {
+				startThread(poolTask);
+			}
+			else {
+				this.executor.execute(poolTask);
+				if (!poolTask.startsThread) {
+					recheckQueued(poolTask);
+				}
+			}
 		}
 		catch (RejectedExecutionException ex) {
 			if (!this.closed && purgeTasksOfDisposedOwners() > 0) {
@@ -201,6 +332,23 @@ public final class BlockingPool {
 			throw ex;
 		}
 		return poolTask;
+	}
+
+	/**
+	 * Looks again, once the task is queued, whether a thread will take it: the idle thread
+	 * counted on may have retired meanwhile, and may have left before the task was queued.
+	 * The retiring thread looks at the queue after it stops counting, so one of the two
+	 * sees the other.
+	 */
+	private void recheckQueued(PoolTask task) {
+		if (this.submitted.get() > this.threads.live() && this.threads.reserve()) {
+			if (this.executor.getQueue().remove(task)) {
+				startThread(task);
+			}
+			else {
+				this.threads.release();
+			}
+		}
 	}
 
 	private int purgeTasksOfDisposedOwners() {
@@ -277,6 +425,14 @@ public final class BlockingPool {
 		this.submitted.decrementAndGet();
 	}
 
+	/**
+	 * A refused task ran after all (a scheduler worker's task taken by the worker's running
+	 * turn): the refusal is not counted.
+	 */
+	void refusalWithdrawn() {
+		this.rejected.decrement();
+	}
+
 	void cancelled() {
 		this.cancelled.increment();
 	}
@@ -291,6 +447,7 @@ public final class BlockingPool {
 	 */
 	public int shutdown(Duration awaitTermination) {
 		this.closed = true;
+		awaitHandedOver(awaitTermination);
 		this.executor.shutdown();
 		boolean terminated = false;
 		try {
@@ -332,10 +489,22 @@ public final class BlockingPool {
 		return count;
 	}
 
+	/**
+	 * Lets tasks accepted from event loops get their thread before the executor stops
+	 * taking new threads, so that they drain like queued tasks.
+	 */
+	private void awaitHandedOver(Duration awaitTermination) {
+		long deadline = System.nanoTime() + Math.min(awaitTermination.toNanos(), TimeUnit.SECONDS.toNanos(1));
+		while (this.handedOver.get() > 0 && System.nanoTime() - deadline < 0) {
+			LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+		}
+	}
+
 	@Override
 	public String toString() {
 		return "BlockingPool[" + name() + ", threads=" + threads() + "/" + this.settings.maxThreads() + ", queued="
-				+ queued() + "/" + this.settings.queueCapacity() + "]";
+				+ queued() + "/" + this.settings.queueCapacity() + ", active=" + active() + ", tasks=" + this.submitted.get()
+				+ ", " + this.threads + "]";
 	}
 
 }

@@ -1,58 +1,80 @@
 package dev.bridge.pool;
 
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.function.IntSupplier;
+import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
 
 /**
- * The bounded queue of a pool, arranged so that its {@link ThreadPoolExecutor} starts a new
- * thread, up to the maximum, before anything waits: {@link #offer} refuses while no thread is
- * idle and the pool may still grow, which makes the executor add a worker. An idle thread, or
- * a pool at its maximum, gets the task queued. A core size equal to the maximum would grow
- * too, but by one thread per task even when threads are idle.
+ * The bounded queue of a pool. The pool decides, before it hands a task to its
+ * {@link ThreadPoolExecutor}, whether the task gets a new thread (see {@link PoolThreads});
+ * {@link #offer} refuses such a task, which makes the executor add a worker for it. Any other
+ * task is queued, for an idle thread or because the pool is at its maximum.
+ * <p>
+ * A thread whose keep-alive runs out counts itself as retiring before it looks at the queue
+ * one last time: a task offered meanwhile is either seen by that look, or offered while the
+ * thread no longer counts, so that the pool starts a thread for it (or, if the thread is
+ * already leaving, the pool starts one when it has left).
  */
 final class PoolQueue extends LinkedBlockingQueue<Runnable> {
 
 	private static final long serialVersionUID = 1L;
 
-	private final transient IntSupplier submitted;
+	private final transient PoolThreads threads;
 
-	private transient ThreadPoolExecutor executor;
-
-	/**
-	 * @param capacity the bound
-	 * @param submitted tasks handed to the pool and not finished, the offered one included
-	 */
-	PoolQueue(int capacity, IntSupplier submitted) {
+	PoolQueue(int capacity, PoolThreads threads) {
 		super(capacity);
-		this.submitted = submitted;
-	}
-
-	void setExecutor(ThreadPoolExecutor executor) {
-		this.executor = executor;
+		this.threads = threads;
 	}
 
 	@Override
 	public boolean offer(Runnable task) {
-		ThreadPoolExecutor executor = this.executor;
-		if (executor != null) {
-			int threads = executor.getPoolSize();
-			boolean idleThread = this.submitted.getAsInt() <= threads;
-			if (!idleThread && threads < executor.getMaximumPoolSize()) {
-				return false;
-			}
+		return !startsThread(task) && super.offer(task);
+	}
+
+	@Override
+	public @Nullable Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
+		this.threads.unretire();
+		Runnable task = super.poll(timeout, unit);
+		if (task != null) {
+			return task;
 		}
-		return super.offer(task);
+		this.threads.retire();
+		task = super.poll();
+		if (task != null) {
+			this.threads.unretire();
+		}
+		return task;
 	}
 
 	/**
-	 * Queues a task the executor could not give a new thread (the pool reached its maximum
-	 * meanwhile), if there is room.
+	 * Queues a task the executor could not give a new thread, if there is room.
 	 * @param task the task
 	 * @return whether it was queued
 	 */
 	boolean forceOffer(Runnable task) {
 		return super.offer(task);
+	}
+
+	static boolean startsThread(Runnable task) {
+		return task instanceof PoolTask poolTask && poolTask.startsThread;
+	}
+
+	/**
+	 * The direct hand-off of a pool without a queue: a task for a new thread is refused in
+	 * the same way.
+	 */
+	static final class HandOff extends SynchronousQueue<Runnable> {
+
+		private static final long serialVersionUID = 1L;
+
+		@Override
+		public boolean offer(Runnable task) {
+			return !startsThread(task) && super.offer(task);
+		}
+
 	}
 
 }

@@ -1,8 +1,12 @@
 package dev.bridge.pool;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
+
+import dev.bridge.settings.DurationText;
 
 /**
  * Settings of one bounded pool. Argument checks name the {@code bridge.pools.<name>.*}
@@ -26,6 +30,13 @@ public record PoolSettings(String name, int maxThreads, int queueCapacity, Durat
 	public static final int DEFAULT_MAX_THREADS = Math.max(10 * Runtime.getRuntime().availableProcessors(), 200);
 
 	/**
+	 * Most threads a pool may have: ForkJoinPool's own cap, and about the default number of
+	 * threads a Linux process may start ({@code pid_max} 32 768); beyond it, threads would
+	 * fail to start at run time instead of at start-up.
+	 */
+	public static final int MAX_THREADS_LIMIT = 32_767;
+
+	/**
 	 * Queue length of a pool unless configured.
 	 */
 	public static final int DEFAULT_QUEUE_CAPACITY = 1000;
@@ -39,22 +50,65 @@ public record PoolSettings(String name, int maxThreads, int queueCapacity, Durat
 		if (name == null || name.isBlank()) {
 			throw new IllegalArgumentException("pool name must not be empty");
 		}
+		List<Violation> violations = check(maxThreads, queueCapacity, keepAlive, timeout);
+		if (!violations.isEmpty()) {
+			throw new IllegalArgumentException(violations.get(0).message(name));
+		}
+	}
+
+	/**
+	 * Every rule a pool's values must follow, in one place: the settings check themselves
+	 * with it, and the configuration properties report each broken rule against the
+	 * property.
+	 * @param maxThreads most threads
+	 * @param queueCapacity queue length
+	 * @param keepAlive idle thread time-to-live
+	 * @param timeout default per-call timeout, {@code null} for none
+	 * @return the broken rules, empty if none
+	 */
+	public static List<Violation> check(int maxThreads, int queueCapacity, @Nullable Duration keepAlive,
+			@Nullable Duration timeout) {
+		List<Violation> violations = new ArrayList<>();
 		if (maxThreads <= 0) {
-			throw new IllegalArgumentException(
-					"bridge.pools." + name + ".max-threads must be strictly positive, was " + maxThreads);
+			violations.add(new Violation("maxThreads", "max-threads", "must be strictly positive, was " + maxThreads));
+		}
+		else if (maxThreads > MAX_THREADS_LIMIT) {
+			violations.add(new Violation("maxThreads", "max-threads", "must be at most " + MAX_THREADS_LIMIT
+					+ " (about the most threads a process can start), was " + maxThreads));
 		}
 		if (queueCapacity < 0) {
-			throw new IllegalArgumentException(
-					"bridge.pools." + name + ".queue-capacity must be positive or zero, was " + queueCapacity);
+			violations.add(new Violation("queueCapacity", "queue-capacity",
+					"must be positive or zero, was " + queueCapacity));
 		}
-		if (keepAlive == null || keepAlive.isNegative() || keepAlive.isZero()) {
-			throw new IllegalArgumentException(
-					"bridge.pools." + name + ".keep-alive must be strictly positive, was " + keepAlive);
+		String keepAliveProblem = DurationText.problem(keepAlive, Duration.ofNanos(1));
+		if (keepAliveProblem != null) {
+			violations.add(new Violation("keepAlive", "keep-alive", keepAliveProblem));
 		}
-		if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-			throw new IllegalArgumentException(
-					"bridge.pools." + name + ".timeout must be strictly positive, was " + timeout);
+		String timeoutProblem = (timeout != null) ? DurationText.problem(timeout, Duration.ofNanos(1)) : null;
+		if (timeoutProblem != null) {
+			violations.add(new Violation("timeout", "timeout", timeoutProblem));
 		}
+		return violations;
+	}
+
+	/**
+	 * One broken rule of a pool's settings.
+	 *
+	 * @param field the field of the configuration properties' pool group
+	 * @param key the property key under {@code bridge.pools.<name>.}
+	 * @param reason what is wrong, with the value
+	 */
+	public record Violation(String field, String key, String reason) {
+
+		/**
+		 * The message naming the property as users write it.
+		 * @param pool the pool name
+		 * @return the message
+		 */
+		public String message(String pool) {
+			return "bridge.pools." + pool + "." + this.key + " " + this.reason;
+		}
+
 	}
 
 	/**

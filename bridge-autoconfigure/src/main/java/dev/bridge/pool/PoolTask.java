@@ -28,6 +28,12 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 
 	private final AtomicBoolean released = new AtomicBoolean();
 
+	/**
+	 * Whether a thread was reserved for this task, which the executor must start for it
+	 * rather than queue it; see {@link PoolQueue}.
+	 */
+	volatile boolean startsThread;
+
 	PoolTask(BlockingPool pool, Runnable task, @Nullable Runnable abandonAction, @Nullable Disposable owner) {
 		super(task, null);
 		this.pool = pool;
@@ -83,6 +89,17 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 		}
 		if (cancel(this.pool.settings().interruptOnCancel())) {
 			this.pool.cancelled();
+		}
+	}
+
+	/**
+	 * Takes this task back out of the queue without counting a cancellation, for a worker
+	 * task cancelled (and counted) before its turn came.
+	 */
+	void withdraw() {
+		if (this.pool.removeQueued(this)) {
+			release();
+			cancel(false);
 		}
 	}
 

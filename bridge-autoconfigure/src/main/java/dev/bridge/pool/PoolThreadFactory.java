@@ -6,6 +6,8 @@ import java.lang.invoke.MethodType;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.bridge.BridgeConfigurationException;
 
 /**
@@ -13,6 +15,9 @@ import dev.bridge.BridgeConfigurationException;
  * daemons; virtual threads come from {@code Thread.ofVirtual()}, reached reflectively so that
  * the code still compiles and runs on Java 17. Neither kind is a Reactor
  * {@code NonBlocking} thread: blocking is what they are for.
+ * <p>
+ * Bound to its pool's {@link PoolThreads}, it creates a thread only for a reservation being
+ * started (or while the executor drains at shutdown), and tells the pool when a thread ends.
  */
 final class PoolThreadFactory implements ThreadFactory {
 
@@ -22,11 +27,25 @@ final class PoolThreadFactory implements ThreadFactory {
 
 	private final AtomicInteger counter = new AtomicInteger();
 
-	private final ThreadFactory virtualFactory;
+	private final @Nullable ThreadFactory virtualFactory;
 
-	private PoolThreadFactory(String poolName, ThreadFactory virtualFactory) {
+	private @Nullable PoolThreads threads;
+
+	private @Nullable BlockingPool pool;
+
+	private PoolThreadFactory(String poolName, @Nullable ThreadFactory virtualFactory) {
 		this.prefix = "bridge-" + poolName + "-";
 		this.virtualFactory = virtualFactory;
+	}
+
+	/**
+	 * Binds this factory to the pool it creates threads for.
+	 * @param pool the pool, told when a thread ends
+	 * @param threads the pool's thread count
+	 */
+	void bind(BlockingPool pool, PoolThreads threads) {
+		this.pool = pool;
+		this.threads = threads;
 	}
 
 	static PoolThreadFactory platform(String poolName) {
@@ -59,7 +78,27 @@ final class PoolThreadFactory implements ThreadFactory {
 	}
 
 	@Override
-	public Thread newThread(Runnable task) {
+	public @Nullable Thread newThread(Runnable worker) {
+		PoolThreads threads = this.threads;
+		BlockingPool pool = this.pool;
+		Runnable task = worker;
+		if (threads != null && pool != null) {
+			if (!threads.isStarting()) {
+				if (!pool.executor().isShutdown()) {
+					return null;
+				}
+				threads.addUnreserved();
+			}
+			task = () -> {
+				try {
+					worker.run();
+				}
+				finally {
+					threads.ended();
+					pool.threadEnded();
+				}
+			};
+		}
 		String name = this.prefix + this.counter.incrementAndGet();
 		if (this.virtualFactory != null) {
 			Thread thread = this.virtualFactory.newThread(task);

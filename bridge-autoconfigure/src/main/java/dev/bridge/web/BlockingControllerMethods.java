@@ -47,7 +47,7 @@ public final class BlockingControllerMethods {
 	}
 
 	private static boolean isBlockingPlain(Method method, Class<?> type) {
-		return BlockingMethod.kindOf(method.getReturnType()) == BlockingMethod.Kind.PLAIN
+		return BlockingMethod.kindOf(method) == BlockingMethod.Kind.PLAIN
 				&& findAnnotation(method, type) != null;
 	}
 

@@ -17,16 +17,19 @@ import org.springframework.web.reactive.result.view.ViewResolver;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 
+import dev.bridge.BlockingBridgeShutdownException;
 import dev.bridge.BlockingCallOnEventLoopException;
+import dev.bridge.BlockingFatalErrorException;
 import dev.bridge.BlockingPoolSaturatedException;
 import dev.bridge.BlockingTimeoutException;
 import reactor.core.publisher.Mono;
 
 /**
  * Turns Bridge's errors into RFC 9457 {@code application/problem+json} responses: a full or
- * closing pool is 503 with {@code Retry-After}, a timeout is 504, and a blocking call on an
- * event loop is 500 with the message that says how to fix it. Runs before Boot's error
- * handler; anything else passes through.
+ * closing pool is 503 with {@code Retry-After}, a timeout is 504, a blocking call on an
+ * event loop is 500 with the message that says how to fix it, and an error fatal to Reactor
+ * is 500 (already logged with its stack; its message stays in the log). Runs before Boot's
+ * error handler; anything else passes through.
  */
 public class BridgeExceptionHandler implements WebExceptionHandler, Ordered {
 
@@ -78,6 +81,12 @@ public class BridgeExceptionHandler implements WebExceptionHandler, Ordered {
 			return write(exchange, HttpStatus.SERVICE_UNAVAILABLE, "Blocking pool saturated", saturated.getMessage(),
 					saturated.getPool());
 		}
+		BlockingBridgeShutdownException shutdown = find(ex, BlockingBridgeShutdownException.class);
+		if (shutdown != null) {
+			response.getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(this.retryAfterSeconds));
+			return write(exchange, HttpStatus.SERVICE_UNAVAILABLE, "Blocking bridge shutting down",
+					shutdown.getMessage(), shutdown.getPool());
+		}
 		BlockingTimeoutException timeout = find(ex, BlockingTimeoutException.class);
 		if (timeout != null) {
 			return write(exchange, HttpStatus.GATEWAY_TIMEOUT, "Blocking call timed out", timeout.getMessage(),
@@ -87,6 +96,12 @@ public class BridgeExceptionHandler implements WebExceptionHandler, Ordered {
 		if (onLoop != null) {
 			return write(exchange, HttpStatus.INTERNAL_SERVER_ERROR, "Blocking call on an event loop",
 					onLoop.getMessage(), null);
+		}
+		BlockingFatalErrorException fatal = find(ex, BlockingFatalErrorException.class);
+		if (fatal != null) {
+			return write(exchange, HttpStatus.INTERNAL_SERVER_ERROR, "Blocking call failed",
+					"The blocking call failed with an error fatal to the reactive runtime; see the server log",
+					fatal.getPool());
 		}
 		return Mono.error(ex);
 	}

@@ -21,9 +21,13 @@ import reactor.core.Disposable;
  * takes one pool slot, not two. A queued task whose request was cancelled is purged when the
  * queue is full. A refused task runs in place, where the {@code @Blocking} handler it reaches
  * fails with the refusal (503) before its body runs; without the aspect, the refusal is
- * thrown to WebFlux.
+ * thrown to WebFlux. The second hand-off of a refused request runs in place too: submitting
+ * it would be refused (and counted) a second time.
  */
 final class PoolTaskExecutor implements AsyncTaskExecutor {
+
+	/** Set while a refused request runs in place on the submitting thread. */
+	private static final ThreadLocal<Boolean> REFUSED_IN_PLACE = new ThreadLocal<>();
 
 	private final BlockingPool pool;
 
@@ -39,7 +43,7 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 
 	@Override
 	public void execute(Runnable task) {
-		if (BlockingPool.current() == this.pool) {
+		if (BlockingPool.current() == this.pool || REFUSED_IN_PLACE.get() != null) {
 			task.run();
 			return;
 		}
@@ -56,7 +60,13 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 			if (!this.aspectPresent) {
 				throw ex;
 			}
-			WebFluxDispatch.refused(task, ex).run();
+			REFUSED_IN_PLACE.set(Boolean.TRUE);
+			try {
+				WebFluxDispatch.refused(task, ex).run();
+			}
+			finally {
+				REFUSED_IN_PLACE.remove();
+			}
 		}
 	}
 

@@ -18,6 +18,7 @@ import dev.bridge.actuate.BridgeEndpoint.PoolDescriptor;
 import dev.bridge.aspect.BlockingMethod;
 import dev.bridge.aspect.EventLoopGuard;
 import dev.bridge.eventloop.LoopStats;
+import dev.bridge.eventloop.StallCause;
 import dev.bridge.eventloop.StallReport;
 import dev.bridge.pool.PoolSettings;
 import reactor.core.publisher.Mono;
@@ -106,9 +107,10 @@ class BridgeEndpointTests {
 				Duration.ofMillis(320), 2, Duration.ofMillis(150));
 		List<StallReport> stalls = new ArrayList<>();
 		for (int i = 0; i < 25; i++) {
-			stalls.add(new StallReport(StallReport.Kind.LOOP_STALL, "reactor-http-epoll-1",
+			stalls.add(new StallReport(StallReport.Kind.LOOP_STALL, StallCause.BLOCKED, "reactor-http-epoll-1",
 					Instant.parse("2025-01-01T00:00:00Z").plusSeconds(25 - i), Duration.ofMillis(200 + i), true,
-					List.of("java.lang.Thread.sleep(Native Method)", "com.example.Legacy.call(Legacy.java:12)")));
+					List.of("java.lang.Thread.sleep(Native Method)", "com.example.Legacy.call(Legacy.java:12)"),
+					List.of("com.example.Legacy.call(Legacy.java:12)"), "loop CPU 1 ms of 200 ms"));
 		}
 		FixedEventLoopMonitor monitor = new FixedEventLoopMonitor(List.of(loop), stalls, 0.15, 3);
 		BridgeEndpoint.EventLoopsDescriptor loops = new BridgeEndpoint(this.bridge, monitor, null).bridge()

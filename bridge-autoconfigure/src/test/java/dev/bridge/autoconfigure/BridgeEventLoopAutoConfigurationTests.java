@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -19,9 +20,11 @@ import dev.bridge.eventloop.EventLoopMonitor;
 import dev.bridge.eventloop.EventLoopReports;
 import dev.bridge.eventloop.EventLoopSource;
 import dev.bridge.eventloop.EventLoopWatchdog;
+import dev.bridge.eventloop.LoopCallRecorder;
 import dev.bridge.eventloop.LoopStats;
 import dev.bridge.eventloop.ParallelSchedulerLoopSource;
 import dev.bridge.eventloop.ReactorNettyLoopSource;
+import dev.bridge.metrics.EventLoopMetrics;
 import reactor.blockhound.BlockHound;
 import reactor.netty.http.HttpResources;
 import reactor.netty.resources.LoopResources;
@@ -84,7 +87,7 @@ class BridgeEventLoopAutoConfigurationTests {
 			assertThat(context).hasFailed();
 			assertThat(context.getStartupFailure())
 				.hasStackTraceContaining("bridge.eventloop.watchdog")
-				.hasStackTraceContaining("must be strictly positive, was PT0S");
+				.hasStackTraceContaining("must be at least 1ms, was 0s");
 		});
 	}
 
@@ -143,13 +146,21 @@ class BridgeEventLoopAutoConfigurationTests {
 
 	@Test
 	void metersGoToTheMeterRegistry() {
-		this.contextRunner.withBean(SimpleMeterRegistry.class)
+		this.contextRunner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					BridgeMetricsAutoConfiguration.class))
+			.withBean(SimpleMeterRegistry.class)
+			.withPropertyValues("management.metrics.use-global-registry=false")
 			.withPropertyValues("bridge.eventloop.watchdog.interval=10ms")
 			.run((context) -> {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				assertThat(registry.get("bridge.eventloop.stall").gauge().value()).isZero();
-				assertThat(registry.get("bridge.eventloop.stalls").counter().count()).isZero();
-				assertThat(registry.find("bridge.eventloop.blocking.calls").counter()).isNotNull();
+				assertThat(registry.get("bridge.eventloop.stalls").functionCounters()).extracting((counter) -> counter
+					.getId()
+					.getTag("cause")).containsExactlyInAnyOrder("blocked", "busy", "starved", "jvm-pause");
+				assertThat(registry.get("bridge.eventloop.stalls").functionCounters())
+					.allMatch((counter) -> counter.count() == 0);
+				assertThat(context).hasSingleBean(EventLoopMetrics.class);
+				assertThat(registry.find("bridge.eventloop.blocking.calls").functionCounter()).isNotNull();
 				// probes run from the start; only their delays after the start-up grace are recorded
 				assertThat(registry.get("bridge.eventloop.delay").tag("group", "parallel").timer()).isNotNull();
 			});
@@ -157,11 +168,27 @@ class BridgeEventLoopAutoConfigurationTests {
 
 	@Test
 	void delaysAreRecordedAfterTheStartUpGrace() {
-		this.contextRunner.withBean(SimpleMeterRegistry.class)
+		this.contextRunner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
+					BridgeMetricsAutoConfiguration.class))
+			.withBean(SimpleMeterRegistry.class)
+			.withPropertyValues("management.metrics.use-global-registry=false")
 			.withPropertyValues("bridge.eventloop.watchdog.interval=10ms", "bridge.eventloop.watchdog.startup-grace=0s")
 			.run((context) -> {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				await().until(() -> registry.get("bridge.eventloop.delay").tag("group", "parallel").timer().count() > 0);
+			});
+	}
+
+	@Test
+	void callSiteRecorderIsOffByDefaultAndOnByProperty() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(LoopCallRecorder.class));
+		this.contextRunner
+			.withPropertyValues("bridge.eventloop.call-sites.enabled=true", "bridge.eventloop.call-sites.threshold=5ms")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(LoopCallRecorder.class);
+				LoopCallRecorder recorder = context.getBean(LoopCallRecorder.class);
+				assertThat(recorder.isRunning()).isTrue();
+				assertThat(recorder.getThreshold()).isEqualTo(Duration.ofMillis(5));
 			});
 	}
 
@@ -183,8 +210,7 @@ class BridgeEventLoopAutoConfigurationTests {
 		@Bean
 		EventLoopWatchdog userWatchdog(EventLoopReports reports) {
 			List<EventLoopSource> sources = List.of(new ParallelSchedulerLoopSource());
-			return new EventLoopWatchdog(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ZERO, sources, reports,
-					null);
+			return new EventLoopWatchdog(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ZERO, sources, reports);
 		}
 
 	}

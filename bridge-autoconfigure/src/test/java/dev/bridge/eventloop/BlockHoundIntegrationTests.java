@@ -11,11 +11,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.autoconfigure.BridgeAutoConfiguration;
 import dev.bridge.autoconfigure.BridgeEventLoopAutoConfiguration;
+import dev.bridge.autoconfigure.BridgeMetricsAutoConfiguration;
 import dev.bridge.eventloop.StallReport.Kind;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.NonBlocking;
@@ -34,9 +36,11 @@ class BlockHoundIntegrationTests {
 	private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(BridgeAutoConfiguration.class, BridgeEventLoopAutoConfiguration.class))
+		.withConfiguration(AutoConfigurations.of(BridgeAutoConfiguration.class, BridgeEventLoopAutoConfiguration.class,
+				MetricsAutoConfiguration.class, BridgeMetricsAutoConfiguration.class))
 		.withBean(SimpleMeterRegistry.class)
-		.withPropertyValues("bridge.blockhound.enabled=true", "bridge.eventloop.watchdog.enabled=false");
+		.withPropertyValues("bridge.blockhound.enabled=true", "bridge.eventloop.watchdog.enabled=false",
+				"management.metrics.use-global-registry=false");
 
 	@BeforeAll
 	static void needsTheRedefinitionFlag() {
@@ -64,10 +68,11 @@ class BlockHoundIntegrationTests {
 				.block(TIMEOUT);
 			assertThat(result).isEqualTo("slept");
 			assertThat(reports.blockingCalls()).isEqualTo(before + 1);
-			assertThat(registry.get("bridge.eventloop.blocking.calls").counter().count()).isEqualTo(before + 1);
+			assertThat(registry.get("bridge.eventloop.blocking.calls").functionCounter().count()).isEqualTo(before + 1);
 			assertThat(context.getBean(EventLoopMonitor.class).blockingCalls()).isEqualTo(before + 1);
 			StallReport report = reports.recentStalls().get(0);
 			assertThat(report.kind()).isEqualTo(Kind.BLOCKING_CALL);
+			assertThat(report.cause()).isEqualTo(StallCause.BLOCKED);
 			assertThat(report.thread()).startsWith("parallel-");
 			assertThat(report.stack()).first().asString().contains("java.lang.Thread.sleep");
 			assertThat(report.stack()).anyMatch((frame) -> frame.contains(".sleepOnTheParallelScheduler("))

@@ -64,7 +64,7 @@ class EventLoopWatchdogServerTests {
 	void routeThatSleepsOnTheLoopIsReportedOnceWithItsMethod(CapturedOutput output) {
 		warmUp("/ping");
 		int logStart = output.getAll().length();
-		long stallsBefore = this.watchdog.stalls();
+		long blamedBefore = blamedStalls();
 		assertThat(get("/sleep")).isEqualTo("slept");
 		awaitRounds(2);
 		await().atMost(TIMEOUT)
@@ -75,9 +75,11 @@ class EventLoopWatchdogServerTests {
 		assertThat(report.thread()).isIn(reactorNettyThreads());
 		assertThat(report.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(200));
 		assertThat(report.stack()).anyMatch((frame) -> frame.contains("Thread.sleep"));
-		assertThat(this.watchdog.stalls() - stallsBefore).isEqualTo(1);
+		// starved episodes of a loaded machine may come and go; only this one blames code
+		assertThat(blamedStalls() - blamedBefore).isEqualTo(1);
 		String log = output.getAll().substring(logStart);
-		assertThat(log).containsOnlyOnce("Event loop thread '" + report.thread() + "' has been stalled for")
+		assertThat(report.cause()).isEqualTo(StallCause.BLOCKED);
+		assertThat(log).containsOnlyOnce("Event loop thread '" + report.thread() + "' has been blocked for")
 			.containsOnlyOnce("Event loop thread '" + report.thread() + "' is running again after a stall of")
 			.contains("EventLoopWatchdogServerTests$Routes.sleepOnTheLoop(");
 	}
@@ -108,11 +110,12 @@ class EventLoopWatchdogServerTests {
 	@Test
 	void routeOffloadedWithBlockingIsNotReported() {
 		warmUp("/offloaded?ms=0");
-		long stallsBefore = this.watchdog.stalls();
+		long blamedBefore = blamedStalls();
 		assertThat(get("/offloaded?ms=300")).isEqualTo("loaded");
 		assertThat(this.slowService.lastThread()).startsWith("bridge-default-");
 		awaitRounds(2);
-		assertThat(this.watchdog.stalls()).isEqualTo(stallsBefore);
+		// a loop starved of CPU by a loaded machine is no stall of this route's making
+		assertThat(blamedStalls()).as(() -> this.watchdog.recentStalls().toString()).isEqualTo(blamedBefore);
 		assertThat(reportsNaming("loadSlowly")).isEmpty();
 	}
 
@@ -131,6 +134,11 @@ class EventLoopWatchdogServerTests {
 	 * Sends a first request, whose one-off costs (class loading, compilation) may stall a
 	 * loop on their own, and waits until the watchdog has settled every episode.
 	 */
+	private long blamedStalls() {
+		EventLoopReports reports = this.watchdog.getReports();
+		return reports.stalls(StallCause.BLOCKED) + reports.stalls(StallCause.BUSY);
+	}
+
 	private void warmUp(String uri) {
 		assertThat(get(uri)).isNotEmpty();
 		awaitRounds(2);

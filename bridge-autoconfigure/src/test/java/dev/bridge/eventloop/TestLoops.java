@@ -62,6 +62,46 @@ final class TestLoops {
 	}
 
 	/**
+	 * Machine figures that tests set.
+	 */
+	static final class FixedMachine extends MachineLoad {
+
+		volatile int cores = 2;
+
+		volatile int runnable = 1;
+
+		volatile double cpuLoad = 0.2;
+
+		volatile long gcPauseMillis;
+
+		@Override
+		int cores() {
+			return this.cores;
+		}
+
+		@Override
+		double cpuLoad() {
+			return this.cpuLoad;
+		}
+
+		@Override
+		long processCpuNanos() {
+			return -1;
+		}
+
+		@Override
+		int runnable() {
+			return this.runnable;
+		}
+
+		@Override
+		long gcPauseMillis() {
+			return this.gcPauseMillis;
+		}
+
+	}
+
+	/**
 	 * A clock in milliseconds that only moves when told.
 	 */
 	static final class FakeClock implements LongSupplier {

@@ -3,6 +3,8 @@ package dev.bridge.reliability;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,6 +16,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.http.MediaType;
 import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -22,6 +25,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.WebFilter;
 
 import dev.bridge.Blocking;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.context.Context;
 
@@ -36,6 +40,14 @@ import reactor.util.context.Context;
 class ReliabilityApp {
 
 	static final String REQUEST_ID = "X-Request-Id";
+
+	/**
+	 * One line of a streamed answer.
+	 * @param index its position
+	 * @param text its text
+	 */
+	record Line(int index, String text) {
+	}
 
 	/**
 	 * Puts the request id in the MDC that travels with the request (Reactor context, read by
@@ -62,6 +74,10 @@ class ReliabilityApp {
 
 		final AtomicInteger cleanedUp = new AtomicInteger();
 
+		final AtomicInteger futuresInterrupted = new AtomicInteger();
+
+		final AtomicInteger futuresStarted = new AtomicInteger();
+
 		volatile CountDownLatch gate = new CountDownLatch(0);
 
 		final CountDownLatch gateReached = new CountDownLatch(1);
@@ -72,6 +88,14 @@ class ReliabilityApp {
 
 		public AtomicInteger cleanedUp() {
 			return this.cleanedUp;
+		}
+
+		public AtomicInteger futuresInterrupted() {
+			return this.futuresInterrupted;
+		}
+
+		public AtomicInteger futuresStarted() {
+			return this.futuresStarted;
 		}
 
 		public void closeGate() {
@@ -102,15 +126,88 @@ class ReliabilityApp {
 		}
 
 		@Blocking(pool = "faults")
-		public Mono<String> fail(String kind) throws Exception {
-			switch (kind) {
-				case "checked" -> throw new IOException("legacy I/O failed");
-				case "unchecked" -> throw new IllegalStateException("legacy state broken");
-				case "error" -> throw new StackOverflowError("legacy recursion");
-				default -> {
-					return Mono.just("ok on " + Thread.currentThread().getName());
-				}
+		public Mono<String> fail(String kind, String marker) throws Exception {
+			throw failure(kind, marker);
+		}
+
+		@Blocking(pool = "faults")
+		public Mono<String> failWith(Throwable failure) throws Exception {
+			throw rethrowable(failure);
+		}
+
+		@Blocking(pool = "faults")
+		public Flux<String> failFluxWith(Throwable failure) throws Exception {
+			throw rethrowable(failure);
+		}
+
+		@Blocking(pool = "faults")
+		public CompletionStage<String> failStageWith(Throwable failure) throws Exception {
+			throw rethrowable(failure);
+		}
+
+		/**
+		 * Holds a thread of the faults pool until released.
+		 */
+		@Blocking(pool = "faults")
+		public Mono<String> holdFaultsThread(CountDownLatch reached, CountDownLatch release)
+				throws InterruptedException {
+			reached.countDown();
+			release.await(30, TimeUnit.SECONDS);
+			return Mono.just(Thread.currentThread().getName());
+		}
+
+		@Blocking(pool = "flood")
+		public Flux<Line> lines(int count) throws InterruptedException {
+			Thread.sleep(20);
+			return Flux.range(0, count).map((i) -> new Line(i, "line " + i + " of " + count));
+		}
+
+		@Blocking(pool = "context")
+		public Flux<String> threadPerItem(int count) {
+			return Flux.range(0, count).map((i) -> Thread.currentThread().getName());
+		}
+
+		@Blocking(pool = "cancel")
+		public CompletableFuture<String> heldFuture(CountDownLatch reached) {
+			this.futuresStarted.incrementAndGet();
+			reached.countDown();
+			try {
+				new CountDownLatch(1).await(30, TimeUnit.SECONDS);
+				return CompletableFuture.completedFuture("not interrupted");
 			}
+			catch (InterruptedException ex) {
+				this.futuresInterrupted.incrementAndGet();
+				return CompletableFuture.completedFuture("interrupted");
+			}
+		}
+
+		static Exception failure(String kind, String marker) {
+			return switch (kind) {
+				case "checked" -> new IOException(marker);
+				case "unchecked" -> new IllegalStateException(marker);
+				default -> rethrowable(error(kind, marker));
+			};
+		}
+
+		static Error error(String kind, String marker) {
+			return switch (kind) {
+				case "stack" -> new StackOverflowError(marker);
+				case "noclass" -> new NoClassDefFoundError(marker);
+				case "memory" -> new OutOfMemoryError(marker);
+				case "assertion" -> new AssertionError(marker);
+				default -> throw new IllegalArgumentException(kind);
+			};
+		}
+
+		/**
+		 * Lets a method declared {@code throws Exception} throw any throwable: an error is
+		 * thrown as is, before this returns.
+		 */
+		static Exception rethrowable(Throwable failure) {
+			if (failure instanceof Error error) {
+				throw error;
+			}
+			return (Exception) failure;
 		}
 
 		@Blocking(pool = "timed")
@@ -167,9 +264,19 @@ class ReliabilityApp {
 		}
 
 		@GetMapping("/fail/{kind}")
-		Mono<String> fail(@PathVariable String kind) throws Exception {
-			return this.legacy.fail(kind)
-				.onErrorResume((ex) -> Mono.just(ex.getClass().getName() + ": " + ex.getMessage()));
+		Mono<String> fail(@PathVariable String kind, @RequestParam String marker) throws Exception {
+			return this.legacy.fail(kind, marker);
+		}
+
+		@Blocking
+		@GetMapping("/fail-plain/{kind}")
+		public String failPlain(@PathVariable String kind, @RequestParam String marker) throws Exception {
+			throw Legacy.failure(kind, marker);
+		}
+
+		@GetMapping(path = "/lines/{count}", produces = MediaType.APPLICATION_NDJSON_VALUE)
+		Flux<Line> lines(@PathVariable int count) throws InterruptedException {
+			return this.legacy.lines(count);
 		}
 
 		@GetMapping("/hang")

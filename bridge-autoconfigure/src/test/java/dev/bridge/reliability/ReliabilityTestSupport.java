@@ -25,6 +25,7 @@ import reactor.netty.resources.ConnectionProvider;
 				"bridge.pools.storm.keep-alive=200ms", "bridge.pools.faults.max-threads=2",
 				"bridge.pools.timed.max-threads=1", "bridge.pools.timed.timeout=300ms",
 				"bridge.pools.context.max-threads=8", "bridge.pools.context.queue-capacity=200",
+				"bridge.pools.cancel.max-threads=1",
 				"bridge.guard.mode=warn", "bridge.eventloop.watchdog.enabled=false" })
 abstract class ReliabilityTestSupport {
 

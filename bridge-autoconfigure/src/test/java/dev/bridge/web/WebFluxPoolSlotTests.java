@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,13 +30,16 @@ import dev.bridge.Blocking;
 import dev.bridge.BlockingBridge;
 import dev.bridge.pool.BlockingPool;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * A {@code @Blocking} controller handler takes one pool slot per request, a refused one is a
- * quiet 503, and the queue slot of a request whose client left is given to the next one.
+ * quiet 503 counted once, the queue slot of a request whose client left is given to the next
+ * one, and a running handler is not interrupted when its client leaves.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "bridge.pools.default.max-threads=1", "bridge.pools.default.queue-capacity=1",
@@ -51,6 +55,9 @@ class WebFluxPoolSlotTests {
 
 	@Autowired
 	private BlockingBridge bridge;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	@AfterEach
 	void release() {
@@ -81,6 +88,44 @@ class WebFluxPoolSlotTests {
 		this.handlers.release();
 		assertThat(holder.get(10, TimeUnit.SECONDS).getStatusCode().value()).isEqualTo(200);
 		assertThat(queued.get(10, TimeUnit.SECONDS).getStatusCode().value()).isEqualTo(200);
+	}
+
+	@Test
+	void everyRefusedRequestIsCountedOnce() throws Exception {
+		BlockingPool pool = this.bridge.pool("default");
+		this.handlers.arm();
+		CompletableFuture<ResponseEntity<String>> holder = get("/hold");
+		assertThat(this.handlers.awaitStarted()).isTrue();
+		CompletableFuture<ResponseEntity<String>> queued = get("/quick");
+		await().atMost(Duration.ofSeconds(5)).until(() -> pool.queued() == 1);
+		long rejectedBefore = pool.rejectedCount();
+		double meterBefore = rejectedMeter();
+		List<ResponseEntity<String>> refused = Flux.range(0, 30)
+			.flatMap((i) -> Mono.fromFuture(() -> get("/quick")), 10)
+			.collectList()
+			.block(Duration.ofSeconds(30));
+		assertThat(refused).hasSize(30).allSatisfy((response) -> assertThat(response.getStatusCode().value())
+			.isEqualTo(503));
+		assertThat(pool.rejectedCount() - rejectedBefore).isEqualTo(30);
+		assertThat(rejectedMeter() - meterBefore).isEqualTo(30);
+		this.handlers.release();
+		assertThat(holder.get(10, TimeUnit.SECONDS).getStatusCode().value()).isEqualTo(200);
+		assertThat(queued.get(10, TimeUnit.SECONDS).getStatusCode().value()).isEqualTo(200);
+	}
+
+	private double rejectedMeter() {
+		return this.meters.get("bridge.pool.rejected").tag("pool", "default").functionCounter().count();
+	}
+
+	@Test
+	void runningHandlerIsNotInterruptedWhenItsClientLeaves() throws Exception {
+		this.handlers.arm();
+		Disposable leaving = WebClient.create("http://localhost:" + this.port).get().uri("/work").retrieve()
+			.bodyToMono(String.class).subscribe();
+		assertThat(this.handlers.awaitStarted()).isTrue();
+		leaving.dispose();
+		assertThat(this.handlers.awaitFinished()).isTrue();
+		assertThat(this.handlers.wasInterrupted()).isFalse();
 	}
 
 	@Test
@@ -135,6 +180,39 @@ class WebFluxPoolSlotTests {
 
 		public void release() {
 			this.gate.countDown();
+		}
+
+		volatile CountDownLatch finished = new CountDownLatch(1);
+
+		volatile boolean interrupted;
+
+		public boolean awaitFinished() throws InterruptedException {
+			return this.finished.await(10, TimeUnit.SECONDS);
+		}
+
+		public boolean wasInterrupted() {
+			return this.interrupted;
+		}
+
+		/**
+		 * Blocks for a while (the blocking work under test), long after its client left.
+		 */
+		@Blocking
+		@GetMapping("/work")
+		public String work() {
+			this.finished = new CountDownLatch(1);
+			this.interrupted = false;
+			this.started.countDown();
+			try {
+				Thread.sleep(1500);
+			}
+			catch (InterruptedException ex) {
+				this.interrupted = true;
+			}
+			finally {
+				this.finished.countDown();
+			}
+			return "worked";
 		}
 
 		@Blocking

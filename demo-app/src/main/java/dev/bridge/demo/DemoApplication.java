@@ -2,6 +2,9 @@ package dev.bridge.demo;
 
 import java.nio.file.Path;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -14,8 +17,9 @@ import dev.bridge.demo.config.DemoProperties;
  * The Bridge demo: a WebFlux application whose blocking work runs on Bridge pools.
  * <p>
  * {@link #main} is the synchronous edge: it reads {@code demo.properties} with plain blocking
- * file I/O before any event loop exists, refuses to start on a missing or bad file, and only
- * then starts Spring.
+ * file I/O before any event loop exists (the file named by {@code --demo.config}, else the one
+ * in the working directory, else the default built into the demo), refuses to start on a
+ * missing or bad file, and only then starts Spring.
  */
 @SpringBootApplication
 @EnableConfigurationProperties(DemoProperties.class)
@@ -26,12 +30,14 @@ public class DemoApplication {
 	 */
 	public static final int EXIT_BAD_CONFIG = 78;
 
+	private static final Log logger = LogFactory.getLog(DemoApplication.class);
+
 	public static void main(String[] args) {
 		// Before any java.awt class loads: the thumbnail routes draw without a display.
 		System.setProperty("java.awt.headless", "true");
 		DemoConfig config;
 		try {
-			config = DemoConfig.load(DemoConfig.locate(args, System.getenv(), Path.of("")));
+			config = DemoConfig.read(args, System.getenv(), Path.of(""));
 		}
 		catch (DemoConfigException ex) {
 			// One line, no stack trace: the message names the file, the key and the fix.
@@ -52,6 +58,8 @@ public class DemoApplication {
 		// Lowest precedence, so that --demo.upstream.base-url=... or an environment variable
 		// still overrides the file for one run.
 		application.setDefaultProperties(config.toProperties());
+		// Logged once Spring has set logging up, so that the line looks like the ones around it.
+		application.addInitializers((context) -> logger.info("Demo config read from " + config.describeSource()));
 		return application;
 	}
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -23,13 +24,14 @@ class DemoApplicationMainTests {
 
 	@Test
 	void missingConfigFileExitsWithOneLineNamingTheFile() throws Exception {
-		Result result = runMain();
+		Result result = runMain("--demo.config=demo.properties");
 		Path expected = this.workingDirectory.toRealPath().resolve("demo.properties");
 		assertThat(result.exitCode()).isEqualTo(DemoApplication.EXIT_BAD_CONFIG);
 		assertThat(result.stderr()).singleElement()
 			.asString()
 			.startsWith("Demo config file " + expected + ": not found;")
-			.contains("demo.api-key=<key of the user API>");
+			.contains("demo.api-key=<key of the user API>")
+			.contains("--demo.config=<file>");
 		assertThat(result.stdout()).isEmpty();
 	}
 
@@ -46,10 +48,12 @@ class DemoApplicationMainTests {
 		assertThat(result.stdout()).isEmpty();
 	}
 
-	private Result runMain() throws IOException, InterruptedException {
+	private Result runMain(String... args) throws IOException, InterruptedException {
 		Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-		ProcessBuilder builder = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-				DemoApplication.class.getName());
+		List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
+				DemoApplication.class.getName()));
+		command.addAll(List.of(args));
+		ProcessBuilder builder = new ProcessBuilder(command);
 		builder.directory(this.workingDirectory.toFile());
 		builder.environment().remove("DEMO_CONFIG");
 		Path stdout = Files.createTempFile("demo-main", ".out");

@@ -11,6 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.imageio.ImageIO;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +28,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.pool.BlockingPool;
+import dev.bridge.test.NoEventLoopBlocking;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
@@ -53,6 +56,9 @@ class DemoRoutesIntegrationTests {
 	int port;
 
 	@Autowired
+	private MeterRegistry meters;
+
+	@Autowired
 	BlockingBridge bridge;
 
 	WebTestClient client;
@@ -66,11 +72,13 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void pingAnswersPong() {
 		this.client.get().uri("/api/ping").exchange().expectStatus().isOk().expectBody(String.class).isEqualTo("pong");
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void userIsFetchedThenFormattedOnTheDefaultPool() {
 		this.client.get()
 			.uri("/api/users/42")
@@ -127,6 +135,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void thumbnailIsAPngRenderedOnTheImagesPool() throws IOException {
 		EntityExchangeResult<byte[]> result = this.client.get()
 			.uri("/api/thumbnails/7?size=64")
@@ -181,6 +190,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void imagesPoolNeverRunsMoreThanItsTwoThreads() {
 		Set<String> threads = ConcurrentHashMap.newKeySet();
 		Flux.range(0, 8)
@@ -196,6 +206,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void legacyRunsOnTheDefaultPoolWhileThumbnailsFloodTheImagesPool() {
 		BlockingPool images = this.bridge.pool("images");
 		List<Integer> statuses = new CopyOnWriteArrayList<>();
@@ -224,6 +235,7 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void legacyCallRunsOnTheDefaultPool() {
 		this.client.get()
 			.uri("/api/legacy/7?delayMs=30")
@@ -319,21 +331,24 @@ class DemoRoutesIntegrationTests {
 	}
 
 	@Test
+	@NoEventLoopBlocking
 	void offloadedCallsAreTimedPerPool() {
+		long lookupsBefore = timedCalls("pool", "default", "method", "LegacyClient.lookup");
+		long imagesBefore = timedCalls("pool", "images");
 		this.client.get().uri("/api/legacy/1?delayMs=0").exchange().expectStatus().isOk();
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> timedCalls("pool", "default", "method", "LegacyClient.lookup") == lookupsBefore + 1);
 		this.client.get().uri("/api/thumbnails/1?size=16").exchange().expectStatus().isOk();
-		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-			this.client.get()
-				.uri("/actuator/metrics/bridge.blocking?tag=pool:default&tag=method:LegacyClient.lookup")
-				.exchange()
-				.expectStatus()
-				.isOk();
-			this.client.get()
-				.uri("/actuator/metrics/bridge.blocking?tag=pool:images")
-				.exchange()
-				.expectStatus()
-				.isOk();
-		});
+		await().atMost(Duration.ofSeconds(10)).until(() -> timedCalls("pool", "images") > imagesBefore);
+		assertThat(timedCalls("pool", "default", "method", "LegacyClient.lookup")).isEqualTo(lookupsBefore + 1);
+		this.client.get()
+			.uri("/actuator/metrics/bridge.blocking?tag=pool:default&tag=method:LegacyClient.lookup")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.measurements[?(@.statistic == 'COUNT')].value")
+			.isEqualTo((double) lookupsBefore + 1);
 		this.client.get()
 			.uri("/actuator/prometheus")
 			.exchange()
@@ -341,6 +356,14 @@ class DemoRoutesIntegrationTests {
 			.isOk()
 			.expectBody(String.class)
 			.value((body) -> assertThat(body).contains("bridge_blocking_seconds_count{"));
+	}
+
+	/**
+	 * Calls recorded by the {@code bridge.blocking} timers with these tags, read from the
+	 * registry the actuator endpoint serves.
+	 */
+	private long timedCalls(String... tags) {
+		return this.meters.find("bridge.blocking").tags(tags).timers().stream().mapToLong(Timer::count).sum();
 	}
 
 	@Test

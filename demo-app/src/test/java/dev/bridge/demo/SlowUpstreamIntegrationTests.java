@@ -10,12 +10,15 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import dev.bridge.test.NoEventLoopBlocking;
+
 /**
  * {@code /api/users/{id}} when the user API answers later than {@code demo.upstream.timeout}:
  * a 504 problem that names the timeout and the setting to raise.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "demo.api-key=test-key",
 		"demo.upstream.delay=5s", "demo.upstream.timeout=150ms", "bridge.guard.mode=fail" })
+@NoEventLoopBlocking
 class SlowUpstreamIntegrationTests {
 
 	@LocalServerPort

@@ -14,6 +14,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import dev.bridge.test.NoEventLoopBlocking;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -22,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "demo.api-key=test-key", "bridge.guard.mode=fail" })
+@NoEventLoopBlocking
 class UnreachableUpstreamIntegrationTests {
 
 	static final String UPSTREAM = "http://127.0.0.1:" + closedPort() + "/api";

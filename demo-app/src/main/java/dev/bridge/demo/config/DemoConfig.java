@@ -1,10 +1,15 @@
 package dev.bridge.demo.config;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -25,25 +30,35 @@ import org.springframework.boot.convert.DurationStyle;
  * application starts: the "synchronous setup" side of the bridge, where blocking is fine
  * because no event loop exists yet.
  * <p>
- * The file is {@value #FILE_NAME} in the working directory, or the file named by
- * {@code --demo.config=<path>}, the {@code demo.config} system property or the
- * {@code DEMO_CONFIG} environment variable. Its keys are the Spring property names the
- * application binds ({@link DemoProperties}), so a value can be found by grepping one name.
+ * The file is the one named by {@code --demo.config=<path>}, the {@code demo.config} system
+ * property or the {@code DEMO_CONFIG} environment variable, else {@value #FILE_NAME} in the
+ * working directory, else the copy of {@code demo-app/demo.properties} built into the demo
+ * ({@value #BUILT_IN_RESOURCE}), so that the jar starts with no arguments from any directory.
+ * A named file is never replaced by the built-in one: when it is missing, the demo stops. Its
+ * keys are the Spring property names the application binds ({@link DemoProperties}), so a
+ * value can be found by grepping one name.
  *
- * @param file the file the settings came from, absolute
+ * @param file the file the settings came from, absolute; {@code null} for the default built
+ * into the demo
  * @param apiKey key sent to the user API ({@value #API_KEY})
  * @param upstreamBaseUrl base URL of the user API, {@code null} for the one built into the demo
  * ({@value #UPSTREAM_BASE_URL})
  * @param upstreamTimeout longest wait for the user API ({@value #UPSTREAM_TIMEOUT})
  * @param upstreamDelay latency of the built-in user API ({@value #UPSTREAM_DELAY})
  */
-public record DemoConfig(Path file, String apiKey, @Nullable URI upstreamBaseUrl, Duration upstreamTimeout,
+public record DemoConfig(@Nullable Path file, String apiKey, @Nullable URI upstreamBaseUrl, Duration upstreamTimeout,
 		Duration upstreamDelay) {
 
 	/**
 	 * Name of the file looked up in the working directory.
 	 */
 	public static final String FILE_NAME = "demo.properties";
+
+	/**
+	 * Class-path location of the default built into the demo, a copy of
+	 * {@code demo-app/demo.properties} made by the build.
+	 */
+	public static final String BUILT_IN_RESOURCE = "dev/bridge/demo/config/demo.properties";
 
 	/**
 	 * Property (command-line argument or system property) naming another file.
@@ -76,6 +91,25 @@ public record DemoConfig(Path file, String apiKey, @Nullable URI upstreamBaseUrl
 	private static final List<String> KEYS = List.of(API_KEY, UPSTREAM_BASE_URL, UPSTREAM_TIMEOUT, UPSTREAM_DELAY);
 
 	/**
+	 * Reads the settings {@code main} starts with: the file named by {@code --demo.config},
+	 * the {@code demo.config} system property or {@code DEMO_CONFIG}; else
+	 * {@value #FILE_NAME} in the working directory; else the default built into the demo.
+	 * @param args the command-line arguments
+	 * @param environment the process environment
+	 * @param workingDirectory the working directory
+	 * @return the settings
+	 * @throws DemoConfigException if the named file, or {@value #FILE_NAME} in the working
+	 * directory, is missing (named only), unreadable or holds a value the demo cannot use
+	 */
+	public static DemoConfig read(String[] args, Map<String, String> environment, Path workingDirectory) {
+		Path file = locate(args, environment, workingDirectory);
+		if (named(args, environment) == null && !Files.exists(file)) {
+			return builtIn();
+		}
+		return load(file);
+	}
+
+	/**
 	 * Finds the config file: an explicit location wins over {@value #FILE_NAME} in the working
 	 * directory.
 	 * @param args the command-line arguments
@@ -84,6 +118,12 @@ public record DemoConfig(Path file, String apiKey, @Nullable URI upstreamBaseUrl
 	 * @return the absolute path of the file, which may not exist
 	 */
 	public static Path locate(String[] args, Map<String, String> environment, Path workingDirectory) {
+		String explicit = named(args, environment);
+		Path file = (explicit != null) ? workingDirectory.resolve(explicit) : workingDirectory.resolve(FILE_NAME);
+		return file.toAbsolutePath().normalize();
+	}
+
+	private static @Nullable String named(String[] args, Map<String, String> environment) {
 		String explicit = null;
 		String prefix = "--" + LOCATION_PROPERTY + "=";
 		for (String arg : args) {
@@ -97,9 +137,29 @@ public record DemoConfig(Path file, String apiKey, @Nullable URI upstreamBaseUrl
 		if (explicit == null) {
 			explicit = environment.get(LOCATION_VARIABLE);
 		}
-		Path file = (explicit != null && !explicit.isBlank()) ? workingDirectory.resolve(explicit.trim())
-				: workingDirectory.resolve(FILE_NAME);
-		return file.toAbsolutePath().normalize();
+		return (explicit != null && !explicit.isBlank()) ? explicit.trim() : null;
+	}
+
+	/**
+	 * Reads the default built into the demo ({@value #BUILT_IN_RESOURCE}).
+	 * @return the settings, with no {@link #file()}
+	 * @throws IllegalStateException if the build did not put the default into the class path
+	 */
+	public static DemoConfig builtIn() {
+		URL resource = DemoConfig.class.getClassLoader().getResource(BUILT_IN_RESOURCE);
+		if (resource == null) {
+			throw new IllegalStateException("The demo's built-in " + BUILT_IN_RESOURCE
+					+ " is not on the class path; rebuild demo-app with mvn (its process-resources phase copies "
+					+ FILE_NAME + " there), or name a file with --" + LOCATION_PROPERTY + "=<file>");
+		}
+		Properties properties = new Properties();
+		try (InputStream in = resource.openStream(); Reader reader = new InputStreamReader(in, utf8())) {
+			properties.load(reader);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("The demo's built-in " + resource + " cannot be read (" + ex + ")", ex);
+		}
+		return check(null, resource.toString(), properties);
 	}
 
 	/**
@@ -111,26 +171,29 @@ public record DemoConfig(Path file, String apiKey, @Nullable URI upstreamBaseUrl
 	 */
 	public static DemoConfig load(Path file) {
 		Path absolute = file.toAbsolutePath().normalize();
-		Properties properties = read(absolute);
+		return check(absolute, absolute.toString(), read(absolute));
+	}
+
+	private static DemoConfig check(@Nullable Path absolute, String location, Properties properties) {
 		TreeSet<String> unknown = new TreeSet<>(properties.stringPropertyNames());
 		unknown.removeAll(KEYS);
 		if (!unknown.isEmpty()) {
 			String key = unknown.first();
-			throw new DemoConfigException(absolute, key,
+			throw new DemoConfigException(location, key,
 					"unknown key " + key + "; the known keys are " + KEYS + " (check the spelling)");
 		}
 		String apiKey = properties.getProperty(API_KEY);
 		if (apiKey == null) {
-			throw new DemoConfigException(absolute, API_KEY,
+			throw new DemoConfigException(location, API_KEY,
 					"required key " + API_KEY + " is missing; add a line " + API_KEY + "=<key of the user API>");
 		}
 		if (apiKey.isBlank()) {
-			throw new DemoConfigException(absolute, API_KEY,
+			throw new DemoConfigException(location, API_KEY,
 					API_KEY + " is empty; give it a value, " + API_KEY + "=<key of the user API>");
 		}
-		return new DemoConfig(absolute, apiKey.trim(), baseUrl(absolute, properties),
-				duration(absolute, properties, UPSTREAM_TIMEOUT, DEFAULT_UPSTREAM_TIMEOUT, false),
-				duration(absolute, properties, UPSTREAM_DELAY, DEFAULT_UPSTREAM_DELAY, true));
+		return new DemoConfig(absolute, apiKey.trim(), baseUrl(location, properties),
+				duration(location, properties, UPSTREAM_TIMEOUT, DEFAULT_UPSTREAM_TIMEOUT, false),
+				duration(location, properties, UPSTREAM_DELAY, DEFAULT_UPSTREAM_DELAY, true));
 	}
 
 	private static Properties read(Path file) {
@@ -156,7 +219,13 @@ public record DemoConfig(Path file, String apiKey, @Nullable URI upstreamBaseUrl
 		}
 	}
 
-	private static @Nullable URI baseUrl(Path file, Properties properties) {
+	private static CharsetDecoder utf8() {
+		return StandardCharsets.UTF_8.newDecoder()
+			.onMalformedInput(CodingErrorAction.REPORT)
+			.onUnmappableCharacter(CodingErrorAction.REPORT);
+	}
+
+	private static @Nullable URI baseUrl(String file, Properties properties) {
 		String value = properties.getProperty(UPSTREAM_BASE_URL, "").trim();
 		if (value.isEmpty()) {
 			return null;
@@ -178,7 +247,7 @@ public record DemoConfig(Path file, String apiKey, @Nullable URI upstreamBaseUrl
 		return uri;
 	}
 
-	private static Duration duration(Path file, Properties properties, String key, Duration fallback,
+	private static Duration duration(String file, Properties properties, String key, Duration fallback,
 			boolean zeroAllowed) {
 		String value = properties.getProperty(key, "").trim();
 		if (value.isEmpty()) {
@@ -214,10 +283,22 @@ public record DemoConfig(Path file, String apiKey, @Nullable URI upstreamBaseUrl
 		return properties;
 	}
 
+	/**
+	 * Where the settings came from, for the start-up log.
+	 * @return the file, or the built-in default and how to replace it
+	 */
+	public String describeSource() {
+		if (this.file != null) {
+			return this.file.toString();
+		}
+		return "the default built into the demo (" + BUILT_IN_RESOURCE + "): no --" + LOCATION_PROPERTY + ", "
+				+ LOCATION_VARIABLE + " or ./" + FILE_NAME + " was given";
+	}
+
 	@Override
 	public String toString() {
 		// The API key is a secret: keep it out of logs.
-		return "DemoConfig[file=" + this.file + ", upstreamBaseUrl="
+		return "DemoConfig[file=" + ((this.file != null) ? this.file : "built-in") + ", upstreamBaseUrl="
 				+ ((this.upstreamBaseUrl != null) ? this.upstreamBaseUrl : "built-in") + ", upstreamTimeout="
 				+ this.upstreamTimeout + ", upstreamDelay=" + this.upstreamDelay + "]";
 	}

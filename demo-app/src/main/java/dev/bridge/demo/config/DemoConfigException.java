@@ -10,7 +10,7 @@ public class DemoConfigException extends RuntimeException {
 
 	private static final long serialVersionUID = 1L;
 
-	private final transient Path file;
+	private final String file;
 
 	private final String key;
 
@@ -21,16 +21,26 @@ public class DemoConfigException extends RuntimeException {
 	 * @param problem what is wrong and how to fix it
 	 */
 	public DemoConfigException(Path file, String key, String problem) {
+		this(file.toString(), key, problem);
+	}
+
+	/**
+	 * Creates an exception about one key of the file at a location.
+	 * @param file the config file's absolute path, or the URL of a class-path resource
+	 * @param key the offending key
+	 * @param problem what is wrong and how to fix it
+	 */
+	public DemoConfigException(String file, String key, String problem) {
 		super("Demo config file " + file + ": " + problem);
 		this.file = file;
 		this.key = key;
 	}
 
 	/**
-	 * The config file, as an absolute path.
+	 * The config file: an absolute path, or the URL of a class-path resource.
 	 * @return the file
 	 */
-	public Path getFile() {
+	public String getFile() {
 		return this.file;
 	}
 

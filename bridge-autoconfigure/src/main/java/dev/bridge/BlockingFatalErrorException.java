@@ -1,0 +1,39 @@
+package dev.bridge;
+
+/**
+ * A blocking call threw an {@link Error} that Reactor treats as fatal to the JVM
+ * ({@link VirtualMachineError} such as {@link StackOverflowError} or
+ * {@link OutOfMemoryError}, {@link LinkageError} such as {@link NoClassDefFoundError}).
+ * Reactor does not deliver such errors as signals: it throws them on whatever thread meets
+ * them, and the caller would wait forever. Bridge delivers this exception instead, with the
+ * error as its {@linkplain #getCause() cause}, and logs the error once with its stack. In a
+ * WebFlux application this becomes HTTP 500.
+ */
+public class BlockingFatalErrorException extends RuntimeException {
+
+	private static final long serialVersionUID = 1L;
+
+	private final String pool;
+
+	public BlockingFatalErrorException(String pool, String call, Error error) {
+		super("Blocking call " + call + " on pool '" + pool + "' failed with " + error.getClass().getName()
+				+ ", an error Reactor treats as fatal; it is this exception's cause", error);
+		this.pool = pool;
+	}
+
+	public String getPool() {
+		return this.pool;
+	}
+
+	/**
+	 * Whether Reactor treats the error as fatal to the JVM and would throw it instead of
+	 * signalling it (see {@code reactor.core.Exceptions#throwIfJvmFatal}).
+	 * @param ex the error
+	 * @return whether it needs wrapping to reach the caller
+	 */
+	static boolean isJvmFatal(Throwable ex) {
+		return ex instanceof VirtualMachineError || ex instanceof LinkageError
+				|| "java.lang.ThreadDeath".equals(ex.getClass().getName());
+	}
+
+}
