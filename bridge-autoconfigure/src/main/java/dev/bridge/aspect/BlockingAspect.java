@@ -100,8 +100,13 @@ public class BlockingAspect implements MethodInterceptor {
 			case FUTURE -> this.bridge
 				.mono(method.pool(), method.name(), method.timeout(), () -> fromStage(proceed(invocation)))
 				.toFuture();
-			case REACTIVE_SINGLE -> adaptBack(invocation, this.bridge.mono(method.pool(), method.name(),
-					method.timeout(), () -> Mono.from(toPublisher(proceed(invocation)))));
+			case REACTIVE_SINGLE -> {
+				if (KotlinDetector.isSuspendingFunction(invocation.getMethod())) {
+					SuspendingCall.dispatchOnSubscribingThread(invocation);
+				}
+				yield adaptBack(invocation, this.bridge.mono(method.pool(), method.name(), method.timeout(),
+						() -> Mono.from(toPublisher(proceed(invocation)))));
+			}
 			case REACTIVE_MULTI -> adaptBack(invocation, this.bridge.flux(method.pool(), method.name(),
 					method.timeout(), () -> toPublisher(proceed(invocation))));
 			case PLAIN -> {
