@@ -449,6 +449,10 @@ public final class BlockingBridge implements SmartLifecycle {
 		return this.pools.values();
 	}
 
+	/**
+	 * How long closing waits for each pool's running tasks to finish.
+	 * @return the wait
+	 */
 	public Duration getAwaitTermination() {
 		return this.awaitTermination;
 	}
@@ -519,6 +523,10 @@ public final class BlockingBridge implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * Whether {@link #close()} has run: the pools accept no new work.
+	 * @return whether the bridge is closed
+	 */
 	public boolean isClosed() {
 		return this.closed;
 	}
@@ -550,6 +558,11 @@ public final class BlockingBridge implements SmartLifecycle {
 			return this;
 		}
 
+		/**
+		 * Sets how long closing waits for each pool's running tasks ({@code bridge.shutdown.await-termination}).
+		 * @param awaitTermination the wait, positive or zero
+		 * @return this builder
+		 */
 		public Builder awaitTermination(Duration awaitTermination) {
 			if (awaitTermination == null || awaitTermination.isNegative()) {
 				throw new IllegalArgumentException(
@@ -559,16 +572,30 @@ public final class BlockingBridge implements SmartLifecycle {
 			return this;
 		}
 
+		/**
+		 * Sets the registry that observes blocking calls; no-op unless set.
+		 * @param observationRegistry the registry
+		 * @return this builder
+		 */
 		public Builder observationRegistry(ObservationRegistry observationRegistry) {
 			this.observationRegistry = Objects.requireNonNull(observationRegistry);
 			return this;
 		}
 
+		/**
+		 * Sets what carries the caller's context (MDC, trace) onto pool threads.
+		 * @param contextCarrier the carrier
+		 * @return this builder
+		 */
 		public Builder contextCarrier(ContextCarrier contextCarrier) {
 			this.contextCarrier = Objects.requireNonNull(contextCarrier);
 			return this;
 		}
 
+		/**
+		 * Creates the bridge and its pools.
+		 * @return the bridge
+		 */
 		public BlockingBridge build() {
 			return new BlockingBridge(this);
 		}

@@ -8,6 +8,10 @@ public class BlockingCallOnEventLoopException extends IllegalStateException {
 
 	private static final long serialVersionUID = 1L;
 
+	/**
+	 * Create an exception with a message that names the thread and the fix.
+	 * @param message the detail message
+	 */
 	public BlockingCallOnEventLoopException(String message) {
 		super(message);
 	}

@@ -13,10 +13,18 @@ public class BlockingTimeoutException extends RuntimeException {
 
 	private static final long serialVersionUID = 1L;
 
+	/** The name of the pool the call ran on; {@code null} for {@code blockOn}. */
 	private final @Nullable String pool;
 
+	/** The timeout that ran out. */
 	private final Duration timeout;
 
+	/**
+	 * Create an exception for a call on a pool that did not complete in time.
+	 * @param pool the name of the pool the call ran on
+	 * @param call a description of the call, such as the method name
+	 * @param timeout the timeout that ran out
+	 */
 	public BlockingTimeoutException(String pool, String call, Duration timeout) {
 		this(pool, timeout, "Blocking call " + call + " on pool '" + pool + "' did not complete within " + timeout
 				+ "; raise @Blocking(timeout = ...) or bridge.pools." + pool + ".timeout, or make the call faster");
@@ -47,6 +55,10 @@ public class BlockingTimeoutException extends RuntimeException {
 		return this.pool;
 	}
 
+	/**
+	 * The timeout that ran out.
+	 * @return the timeout
+	 */
 	public Duration getTimeout() {
 		return this.timeout;
 	}

@@ -42,6 +42,11 @@ public class BlockingAspect implements MethodInterceptor {
 
 	private final Map<MethodKey, BlockingMethod> methods = new ConcurrentHashMap<>();
 
+	/**
+	 * Create an aspect that runs methods on the bridge's pools.
+	 * @param bridge the bridge whose pools run the methods
+	 * @param guard the guard applied to plain methods called on an event loop
+	 */
 	public BlockingAspect(BlockingBridge bridge, EventLoopGuard guard) {
 		this.bridge = bridge;
 		this.guard = guard;

@@ -204,6 +204,12 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 		return ReactiveAdapterRegistry.getSharedInstance().getAdapter(returnType);
 	}
 
+	/**
+	 * Names a method as messages show it, {@code com.example.Service.method(..)}.
+	 * @param targetClass the class the method is called on
+	 * @param method the method
+	 * @return the description
+	 */
 	public static String describe(Class<?> targetClass, Method method) {
 		return targetClass.getName() + "." + method.getName() + "(..)";
 	}

@@ -24,6 +24,10 @@ public class BlockingMethodValidator implements BeanPostProcessor, Ordered {
 
 	private final ObjectProvider<BlockingBridge> bridge;
 
+	/**
+	 * Create a validator that checks pool names against the bridge's pools.
+	 * @param bridge the bridge, looked up only when an annotated method is checked
+	 */
 	public BlockingMethodValidator(ObjectProvider<BlockingBridge> bridge) {
 		this.bridge = bridge;
 	}

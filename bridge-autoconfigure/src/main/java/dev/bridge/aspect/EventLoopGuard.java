@@ -24,10 +24,18 @@ public class EventLoopGuard {
 
 	private final Map<String, LongAdder> hits = new ConcurrentHashMap<>();
 
+	/**
+	 * Create a guard that applies the given mode.
+	 * @param mode what to do when a plain {@code @Blocking} method runs on an event loop
+	 */
 	public EventLoopGuard(GuardMode mode) {
 		this.mode = mode;
 	}
 
+	/**
+	 * The mode this guard applies ({@code bridge.guard.mode}).
+	 * @return the mode
+	 */
 	public GuardMode getMode() {
 		return this.mode;
 	}

@@ -23,12 +23,20 @@ public final class ContextCarrier {
 
 	private final ContextSnapshotFactory clearingFactory;
 
+	/**
+	 * Create a carrier that captures what the registry's accessors know, including the whole MDC.
+	 * @param registry the registry of thread-local and context accessors
+	 */
 	public ContextCarrier(ContextRegistry registry) {
 		registerMdc(registry);
 		this.factory = ContextSnapshotFactory.builder().contextRegistry(registry).clearMissing(false).build();
 		this.clearingFactory = ContextSnapshotFactory.builder().contextRegistry(registry).clearMissing(true).build();
 	}
 
+	/**
+	 * Create a carrier on the global {@link ContextRegistry}.
+	 * @return the carrier
+	 */
 	public static ContextCarrier global() {
 		return new ContextCarrier(ContextRegistry.getInstance());
 	}

@@ -198,10 +198,18 @@ public final class BlockingPool {
 		}
 	}
 
+	/**
+	 * The pool's name, as in {@code bridge.pools.<name>}.
+	 * @return the name
+	 */
 	public String name() {
 		return this.settings.name();
 	}
 
+	/**
+	 * The settings the pool was created with.
+	 * @return the settings
+	 */
 	public PoolSettings settings() {
 		return this.settings;
 	}
@@ -260,14 +268,26 @@ public final class BlockingPool {
 		return this.abandoned.sum();
 	}
 
+	/**
+	 * Tasks waiting in the queue for a thread.
+	 * @return the queue length
+	 */
 	public int queued() {
 		return this.executor.getQueue().size();
 	}
 
+	/**
+	 * Tasks running now.
+	 * @return the number of busy threads
+	 */
 	public int active() {
 		return this.busy.get();
 	}
 
+	/**
+	 * Threads the executor has now, busy or idle.
+	 * @return the pool size
+	 */
 	public int threads() {
 		return this.executor.getPoolSize();
 	}
@@ -280,6 +300,10 @@ public final class BlockingPool {
 		return this.threads.live();
 	}
 
+	/**
+	 * Whether the pool is shut down and accepts no new work.
+	 * @return whether the pool is closed
+	 */
 	public boolean isClosed() {
 		return this.closed;
 	}

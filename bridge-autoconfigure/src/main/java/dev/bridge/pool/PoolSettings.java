@@ -46,6 +46,16 @@ public record PoolSettings(String name, int maxThreads, int queueCapacity, Durat
 	 */
 	public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(60);
 
+	/**
+	 * Checks the settings; an invalid value is refused with a message naming its {@code bridge.pools.<name>.*} property.
+	 * @param name pool name, used in thread names and meter tags
+	 * @param maxThreads most threads
+	 * @param queueCapacity most tasks waiting for a thread; 0 hands off directly
+	 * @param keepAlive how long an idle thread lives
+	 * @param timeout default per-call timeout, {@code null} for none
+	 * @param virtualThreads whether tasks run on virtual threads
+	 * @param interruptOnCancel whether a running task is interrupted when its subscriber cancels
+	 */
 	public PoolSettings {
 		if (name == null || name.isBlank()) {
 			throw new IllegalArgumentException("pool name must not be empty");
@@ -121,31 +131,61 @@ public record PoolSettings(String name, int maxThreads, int queueCapacity, Durat
 				true);
 	}
 
+	/**
+	 * A copy with another thread limit.
+	 * @param maxThreads most threads
+	 * @return the new settings
+	 */
 	public PoolSettings withMaxThreads(int maxThreads) {
 		return new PoolSettings(this.name, maxThreads, this.queueCapacity, this.keepAlive, this.timeout,
 				this.virtualThreads, this.interruptOnCancel);
 	}
 
+	/**
+	 * A copy with another queue capacity.
+	 * @param queueCapacity most tasks waiting for a thread
+	 * @return the new settings
+	 */
 	public PoolSettings withQueueCapacity(int queueCapacity) {
 		return new PoolSettings(this.name, this.maxThreads, queueCapacity, this.keepAlive, this.timeout,
 				this.virtualThreads, this.interruptOnCancel);
 	}
 
+	/**
+	 * A copy with another idle thread time-to-live.
+	 * @param keepAlive how long an idle thread lives
+	 * @return the new settings
+	 */
 	public PoolSettings withKeepAlive(Duration keepAlive) {
 		return new PoolSettings(this.name, this.maxThreads, this.queueCapacity, keepAlive, this.timeout,
 				this.virtualThreads, this.interruptOnCancel);
 	}
 
+	/**
+	 * A copy with another default per-call timeout.
+	 * @param timeout the timeout, {@code null} for none
+	 * @return the new settings
+	 */
 	public PoolSettings withTimeout(@Nullable Duration timeout) {
 		return new PoolSettings(this.name, this.maxThreads, this.queueCapacity, this.keepAlive, timeout,
 				this.virtualThreads, this.interruptOnCancel);
 	}
 
+	/**
+	 * A copy that runs tasks on virtual threads or not.
+	 * @param virtualThreads whether tasks run on virtual threads
+	 * @return the new settings
+	 */
 	public PoolSettings withVirtualThreads(boolean virtualThreads) {
 		return new PoolSettings(this.name, this.maxThreads, this.queueCapacity, this.keepAlive, this.timeout,
 				virtualThreads, this.interruptOnCancel);
 	}
 
+	/**
+	 * A copy that interrupts cancelled running tasks or not.
+	 * @param interruptOnCancel whether a running task is interrupted when its subscriber cancels
+	 * @return the new settings
+	 */
 	public PoolSettings withInterruptOnCancel(boolean interruptOnCancel) {
 		return new PoolSettings(this.name, this.maxThreads, this.queueCapacity, this.keepAlive, this.timeout,
 				this.virtualThreads, interruptOnCancel);

@@ -24,6 +24,10 @@ public final class BlockingControllerMethods {
 
 	private final String pool;
 
+	/**
+	 * Create the rule for WebFlux's blocking executor.
+	 * @param pool the pool that executor runs on
+	 */
 	public BlockingControllerMethods(String pool) {
 		this.pool = pool;
 	}

@@ -88,6 +88,10 @@ public class BlockingWebFluxConfigurer implements WebFluxConfigurer, Ordered {
 
 		private final BlockingControllerMethods methods;
 
+		/**
+		 * Create a validator for the given rule.
+		 * @param methods which controller methods run on the blocking executor
+		 */
 		public ControllerValidator(BlockingControllerMethods methods) {
 			this.methods = methods;
 		}
