@@ -200,7 +200,11 @@
 			}
 		});
 		PERCENTILES.forEach(([label], index) => push(demo.charts.delay, label, time, delay[index] === null ? null : delay[index] * 1000));
-		push(demo.charts.stall, 'current stall', time, stall);
+		// Two readings of the current stall (the endpoint's and the gauge's, taken one after the
+		// other): a poll answered by a loop that was itself stalled still shows another one's.
+		const readings = [stall, bridge.eventLoops && bridge.eventLoops.currentStallSeconds]
+			.filter((value) => typeof value === 'number');
+		push(demo.charts.stall, 'current stall', time, readings.length ? Math.max(...readings) : null);
 		redraw(time);
 		renderPools(bridge.pools);
 		renderStalls(bridge.eventLoops.recentStalls || []);
