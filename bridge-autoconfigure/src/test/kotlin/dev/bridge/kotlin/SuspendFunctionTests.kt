@@ -60,6 +60,10 @@ class SuspendFunctionTests {
 
 	@AfterEach
 	fun release() {
+		// A body of this test still on pool "one" would count down the next test's latches.
+		Gate.release.countDown()
+		val pool = bridge.pool("one")
+		Awaitility.await().atMost(Duration.ofSeconds(30)).until { pool.active() == 0 && pool.queued() == 0 }
 		Gate.reset()
 		MDC.clear()
 	}
