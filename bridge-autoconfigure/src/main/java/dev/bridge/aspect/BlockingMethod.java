@@ -20,6 +20,7 @@ import org.springframework.util.ReflectionUtils;
 import dev.bridge.Blocking;
 import dev.bridge.BlockingBridge;
 import dev.bridge.InvalidBlockingMethodException;
+import dev.bridge.settings.DurationText;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -152,6 +153,13 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 			throw new InvalidBlockingMethodException(display,
 					"has timeout \"" + timeout + "\", which is not strictly positive",
 					"use a positive duration such as \"2s\", or leave it empty for the pool's timeout");
+		}
+		if (!DurationText.fitsInNanos(parsed)) {
+			throw new InvalidBlockingMethodException(display,
+					"has timeout \"" + timeout + "\", which is longer than the longest duration in nanoseconds "
+							+ "(106751d), so every call would fail when the timeout is set",
+					"use at most \"106751d\", or leave it empty for the pool's timeout (none unless "
+							+ "bridge.pools.<name>.timeout is set)");
 		}
 		return parsed;
 	}

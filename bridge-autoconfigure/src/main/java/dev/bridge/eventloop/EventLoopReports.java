@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
@@ -66,6 +68,17 @@ public class EventLoopReports {
 
 	private static final String STARVED_SITE = "starved";
 
+	/**
+	 * Calls recorded on loops kept to be matched with the episodes of their time.
+	 */
+	static final int MAX_RECENT_CALLS = 512;
+
+	/**
+	 * Longest wait of a missed episode for the recorder's events, after which it is
+	 * decided without them.
+	 */
+	static final long MISSED_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
 	private static final Log logger = LogFactory.getLog(EventLoopReports.class);
 
 	private final Clock clock;
@@ -85,6 +98,15 @@ public class EventLoopReports {
 	private final Map<String, Fold> folds = new LinkedHashMap<>();
 
 	private final List<EventLoopListener> listeners = new CopyOnWriteArrayList<>();
+
+	// call-site recorders running; while one runs, missed episodes wait for its events
+	private final AtomicInteger recorders = new AtomicInteger();
+
+	// guarded by itself; the latest calls the recorder saw on loops, oldest first
+	private final Deque<LoopCallEvent> recentCalls = new ArrayDeque<>(MAX_RECENT_CALLS);
+
+	// guarded by itself; missed episodes waiting for the recorder's events of their time
+	private final List<Missed> pendingMissed = new ArrayList<>();
 
 	/**
 	 * A channel on the system clocks.
@@ -155,6 +177,15 @@ public class EventLoopReports {
 	 * @param event the call
 	 */
 	void callSite(LoopCallEvent event) {
+		synchronized (this.recentCalls) {
+			if (this.recentCalls.size() == MAX_RECENT_CALLS) {
+				this.recentCalls.removeFirst();
+			}
+			this.recentCalls.addLast(event);
+		}
+		if (event.blocking()) {
+			corroborate(event);
+		}
 		for (EventLoopListener listener : this.listeners) {
 			try {
 				listener.onCallSite(event);
@@ -163,6 +194,94 @@ public class EventLoopReports {
 				logger.debug("Event-loop listener " + listener + " failed", ex);
 			}
 		}
+	}
+
+	/**
+	 * A blocking call the recorder saw during an episode of its loop that the watchdog
+	 * decided from its own samples: noted in that report's evidence.
+	 */
+	private void corroborate(LoopCallEvent event) {
+		List<Entry> snapshot;
+		synchronized (this.entries) {
+			snapshot = new ArrayList<>(this.entries);
+		}
+		long now = this.nanoClock.getAsLong();
+		for (Entry entry : snapshot) {
+			if (entry.kind == Kind.LOOP_STALL && event.thread().equals(entry.thread)) {
+				Instant end = entry.startedAt.plusNanos(entry.ended() ? entry.lengthNanos : now - entry.startNanos);
+				long overlap = overlapNanos(event, entry.startedAt, end);
+				if (overlap > 0 && overlap * 2 >= event.duration().toNanos()) {
+					entry.record(describe(event));
+				}
+			}
+		}
+	}
+
+	/**
+	 * A call-site recorder started: from now on an episode that was over before the watchdog
+	 * could sample its loop waits for the recorder's events of its time, which show what the
+	 * loop did.
+	 */
+	void recorderStarted() {
+		this.recorders.incrementAndGet();
+	}
+
+	/**
+	 * A call-site recorder stopped: the episodes waiting for it are decided now.
+	 */
+	void recorderStopped() {
+		this.recorders.decrementAndGet();
+		decideMissed(Long.MAX_VALUE, true);
+	}
+
+	/**
+	 * The recorder has handed over every event that ended before {@code flushedAt}: the
+	 * missed episodes over by then are decided.
+	 * @param flushedAt when the recorder's latest flush began
+	 */
+	void recorderFlushed(Instant flushedAt) {
+		long now = this.nanoClock.getAsLong();
+		// the wall time of the flush, on this channel's nano clock
+		long flushNanos = now - Math.max(0, Duration.between(flushedAt, this.clock.instant()).toNanos());
+		decideMissed(flushNanos, false);
+	}
+
+	private void decideMissed(long flushNanos, boolean all) {
+		List<Missed> ready = new ArrayList<>();
+		long now = this.nanoClock.getAsLong();
+		synchronized (this.pendingMissed) {
+			for (Iterator<Missed> iterator = this.pendingMissed.iterator(); iterator.hasNext();) {
+				Missed missed = iterator.next();
+				// events are committed when they end; a few ms of margin for the last one
+				boolean covered = missed.endNanos() + TimeUnit.MILLISECONDS.toNanos(20) <= flushNanos;
+				if (all || covered || now - missed.endNanos() >= MISSED_WAIT_NANOS) {
+					ready.add(missed);
+					iterator.remove();
+				}
+			}
+		}
+		ready.forEach(this::decide);
+	}
+
+	private static long overlapNanos(LoopCallEvent event, Instant start, Instant end) {
+		Instant eventEnd = event.at().plus(event.duration());
+		Instant from = event.at().isAfter(start) ? event.at() : start;
+		Instant to = eventEnd.isBefore(end) ? eventEnd : end;
+		return from.isBefore(to) ? Duration.between(from, to).toNanos() : 0;
+	}
+
+	private static String describe(LoopCallEvent event) {
+		return "flight recorder: " + event.kind() + " " + millis(event.duration().toNanos()) + " in "
+				+ StackFrames.format(callSite(event.stack()));
+	}
+
+	private static StackTraceElement callSite(List<StackTraceElement> stack) {
+		for (StackTraceElement frame : stack) {
+			if (StackFrames.isApplication(frame)) {
+				return frame;
+			}
+		}
+		return stack.get(0);
 	}
 
 	// ---- what the watchdog reports --------------------------------------------------------
@@ -188,7 +307,7 @@ public class EventLoopReports {
 			if (fold(site, stalledNanos)) {
 				entry.warned = true;
 				if (logger.isWarnEnabled()) {
-					logger.warn(blameMessage(thread, stalledNanos, threshold, verdict));
+					logger.warn(blameMessage(thread, stalledNanos, threshold, verdict, false));
 				}
 			}
 		}
@@ -205,7 +324,8 @@ public class EventLoopReports {
 		return cause.tagValue() + " at " + frame;
 	}
 
-	private static String blameMessage(String thread, long stalledNanos, Duration threshold, Verdict verdict) {
+	private static String blameMessage(String thread, long stalledNanos, Duration threshold, Verdict verdict,
+			boolean over) {
 		StackTraceElement[] stack = verdict.stack();
 		List<StackTraceElement> application = StackFrames.applicationFrames(stack);
 		String initialising = StackFrames.initialisingClass(stack);
@@ -213,7 +333,7 @@ public class EventLoopReports {
 		StringBuilder message = new StringBuilder();
 		message.append("Event loop thread '")
 			.append(thread)
-			.append("' has been ")
+			.append(over ? "' was " : "' has been ")
 			.append(blocked ? "blocked" : "busy running code")
 			.append(" for ")
 			.append(millis(stalledNanos))
@@ -226,7 +346,8 @@ public class EventLoopReports {
 		if (blocked && stack.length > 0 && !StackFrames.isApplication(stack[0])) {
 			message.append(", waiting in ").append(stack[0].getClassName()).append('.').append(stack[0].getMethodName());
 		}
-		message.append(": every connection and task on this loop waits. ");
+		message.append(over ? ": every connection and task on this loop waited. "
+				: ": every connection and task on this loop waits. ");
 		if (initialising != null) {
 			message.append("The loop is initialising class ")
 				.append(initialising)
@@ -307,6 +428,10 @@ public class EventLoopReports {
 	 * @param nowNanos the time
 	 */
 	void flush(long nowNanos) {
+		if (!this.pendingMissed.isEmpty()) {
+			// the recorder has not flushed for a long while: decide without it
+			decideMissed(Long.MIN_VALUE, false);
+		}
 		List<String> lines = null;
 		synchronized (this.folds) {
 			for (Map.Entry<String, Fold> entry : this.folds.entrySet()) {
@@ -381,7 +506,94 @@ public class EventLoopReports {
 	 */
 	void stallMissed(String thread, long startNanos, long lengthNanos, Duration threshold, Duration interval,
 			StallCause cause, String evidence) {
-		Entry entry = add(Kind.LOOP_STALL, cause, thread, startNanos, List.of(), List.of(), evidence);
+		Missed missed = new Missed(thread, startNanos, lengthNanos, threshold, interval, cause, evidence,
+				this.clock.instant().minusNanos(Math.max(0, this.nanoClock.getAsLong() - startNanos)));
+		if (this.recorders.get() > 0) {
+			synchronized (this.pendingMissed) {
+				this.pendingMissed.add(missed);
+			}
+			return;
+		}
+		decide(missed);
+	}
+
+	/**
+	 * Decides a missed episode: the recorder's events of its time, if any, show a blocking
+	 * call that lasted most of it (then it is {@code blocked} and blamed on that call's
+	 * frames), or the frames of CPU samples of a {@code busy} one; else the watchdog's cause
+	 * stands, without frames.
+	 */
+	private void decide(Missed missed) {
+		List<LoopCallEvent> calls = new ArrayList<>();
+		Instant end = missed.startedAt().plusNanos(missed.lengthNanos());
+		synchronized (this.recentCalls) {
+			for (LoopCallEvent call : this.recentCalls) {
+				if (call.thread().equals(missed.thread()) && overlapNanos(call, missed.startedAt(), end) > 0) {
+					calls.add(call);
+				}
+			}
+		}
+		LoopCallEvent longest = null;
+		long blockedNanos = 0;
+		LoopCallEvent sample = null;
+		int samples = 0;
+		for (LoopCallEvent call : calls) {
+			if (call.blocking()) {
+				blockedNanos += overlapNanos(call, missed.startedAt(), end);
+				if (longest == null || call.duration().compareTo(longest.duration()) > 0) {
+					longest = call;
+				}
+			}
+			else {
+				samples++;
+				sample = call;
+			}
+		}
+		StallCause cause = missed.cause();
+		LoopCallEvent evidenceCall = null;
+		if (longest != null && blockedNanos * 2 >= missed.lengthNanos()) {
+			cause = StallCause.BLOCKED;
+			evidenceCall = longest;
+		}
+		else if (cause == StallCause.BUSY && sample != null) {
+			evidenceCall = sample;
+		}
+		if (evidenceCall == null) {
+			String recorded = (this.recorders.get() > 0 || !calls.isEmpty())
+					? "; flight recorder: " + ((longest != null) ? describe(longest).substring(17) + ", " : "")
+							+ samples + " CPU samples" : "";
+			missedWithoutFrames(missed, cause, missed.evidence() + recorded);
+			return;
+		}
+		StackTraceElement[] stack = evidenceCall.stack().toArray(new StackTraceElement[0]);
+		List<StackTraceElement> culprit = StackFrames.applicationFrames(stack);
+		if (culprit.isEmpty()) {
+			culprit = List.of(stack).subList(0, Math.min(5, stack.length));
+		}
+		String recorded = (cause == StallCause.BLOCKED) ? describe(evidenceCall)
+				: "flight recorder: " + samples + " CPU samples, the latest in " + StackFrames.format(culprit.get(0));
+		String evidence = missed.evidence() + "; " + recorded;
+		Entry entry = add(Kind.LOOP_STALL, cause, missed.thread(), missed.startNanos(), StackFrames.strings(stack),
+				StackFrames.strings(culprit), evidence);
+		entry.end(missed.lengthNanos());
+		this.stalls.get(cause).increment();
+		Verdict verdict = new Verdict(cause, stack, culprit, evidence, false, -1, -1,
+				Runtime.getRuntime().availableProcessors());
+		if (fold(site(cause, verdict), missed.lengthNanos())) {
+			entry.warned = true;
+			if (logger.isWarnEnabled()) {
+				logger.warn(blameMessage(missed.thread(), missed.lengthNanos(), missed.threshold(), verdict, true));
+			}
+		}
+		fire(entry);
+	}
+
+	private void missedWithoutFrames(Missed missed, StallCause cause, String evidence) {
+		String thread = missed.thread();
+		long lengthNanos = missed.lengthNanos();
+		Duration threshold = missed.threshold();
+		Duration interval = missed.interval();
+		Entry entry = add(Kind.LOOP_STALL, cause, thread, missed.startNanos(), List.of(), List.of(), evidence);
 		entry.end(lengthNanos);
 		this.stalls.get(cause).increment();
 		if (fold("missed " + cause.tagValue(), lengthNanos) && logger.isInfoEnabled()) {
@@ -590,6 +802,9 @@ public class EventLoopReports {
 
 		private final String evidence;
 
+		// what the call-site recorder saw during the episode, added as its events arrive
+		private volatile @Nullable String recorded;
+
 		private volatile long lengthNanos = -1;
 
 		// written by the watchdog thread only
@@ -611,6 +826,16 @@ public class EventLoopReports {
 			return this.cause;
 		}
 
+		synchronized void record(String call) {
+			String recorded = this.recorded;
+			if (recorded == null) {
+				this.recorded = call;
+			}
+			else if (recorded.length() < 600 && !recorded.contains(call)) {
+				this.recorded = recorded + ", " + call.substring("flight recorder: ".length());
+			}
+		}
+
 		Entry end(long lengthNanos) {
 			this.lengthNanos = lengthNanos;
 			return this;
@@ -624,8 +849,22 @@ public class EventLoopReports {
 			long length = this.lengthNanos;
 			boolean ended = length >= 0;
 			Duration duration = Duration.ofNanos(ended ? length : Math.max(0, nowNanos - this.startNanos));
+			String recorded = this.recorded;
 			return new StallReport(this.kind, this.cause, this.thread, this.startedAt, duration, ended, this.stack,
-					this.culprit, this.evidence);
+					this.culprit, (recorded != null) ? this.evidence + "; " + recorded : this.evidence);
+		}
+
+	}
+
+	/**
+	 * An episode that was over before the watchdog could sample its loop, while it waits for
+	 * the recorder's events.
+	 */
+	private record Missed(String thread, long startNanos, long lengthNanos, Duration threshold, Duration interval,
+			StallCause cause, String evidence, Instant startedAt) {
+
+		long endNanos() {
+			return this.startNanos + this.lengthNanos;
 		}
 
 	}

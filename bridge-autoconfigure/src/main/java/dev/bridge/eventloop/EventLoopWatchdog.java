@@ -1,6 +1,7 @@
 package dev.bridge.eventloop;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +54,12 @@ import reactor.core.Disposable;
  * watchdog wakes, that much of the loops' probe delays is not counted against them. Nothing
  * is reported during {@code startupGrace} after {@link #start()}.
  * <p>
+ * On Linux a loop that waits for I/O events when its turn comes (an idle Netty loop in
+ * {@code epoll_wait}) runs no task and cannot be stalled, so it is not probed that round
+ * ({@link IdleWait}), though at least once a second: on a quiet server the probes would
+ * otherwise be nearly all of the watchdog's cost, in wake-ups. A loop that runs or blocks is
+ * probed every round, so a stall is caught as early as before.
+ * <p>
  * A stall is always caught while it lasts once it is longer than
  * {@code threshold + 2 × interval} (200 ms with the defaults); a shorter one that still
  * delays a probe beyond {@code threshold} is reported after the fact, without a stack.
@@ -79,6 +86,16 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 	private static final boolean CPU_TIME = cpuTimeSupported();
 
+	private static final boolean IDLE_CHECK = IdleWait.supported();
+
+	// a worker of a Reactor scheduler waits for its next task on this (its executor's queue)
+	private static final String QUEUE_CONDITION = "java.util.concurrent.locks.AbstractQueuedSynchronizer$ConditionObject";
+
+	// prompt probes seen on one condition before it is taken as the thread's idle wait
+	private static final int IDLE_LOCK_CONFIRMATIONS = 3;
+
+	private static final long PROMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
 	private final Duration interval;
 
 	private final Duration threshold;
@@ -98,6 +115,9 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	private final LongSupplier nanoClock;
 
 	private final MachineLoad machine;
+
+	// rounds in a row an idle loop may go without a probe: it gets one at least once a second
+	private final int maxSkipped;
 
 	private final List<ObjLongConsumer<String>> delayListeners = new CopyOnWriteArrayList<>();
 
@@ -155,6 +175,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		this.intervalNanos = this.interval.toNanos();
 		this.thresholdNanos = this.threshold.toNanos();
 		this.graceNanos = this.startupGrace.toNanos();
+		this.maxSkipped = (int) Math.max(0, TimeUnit.SECONDS.toNanos(1) / this.intervalNanos - 1);
 		this.reports = Objects.requireNonNull(reports, "reports must not be null");
 		this.nanoClock = nanoClock;
 		this.machine = machine;
@@ -447,7 +468,14 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 						completed(group, loop);
 					}
 					if (!loop.redundant) {
-						post(loop, now);
+						if (loop.skipped < this.maxSkipped && loop.isIdle()) {
+							// waiting for I/O: not stalled, and a probe would only wake it
+							loop.skipped++;
+						}
+						else {
+							loop.skipped = 0;
+							post(loop, now);
+						}
 					}
 				}
 			}
@@ -518,7 +546,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			// completion reports the episode without blaming frames
 			return;
 		}
-		StallEvidence.Verdict verdict = evidence.decide(this.machine.cores(), this.thresholdNanos / 2,
+		StallEvidence.Verdict verdict = evidence.decide(this.machine.cores(), minBusyCpuNanos(),
 				age >= StallEvidence.MAX_WAIT_THRESHOLDS * this.thresholdNanos);
 		if (verdict == null) {
 			// it looks busy but has not used enough CPU yet to tell from starved: look again
@@ -526,6 +554,15 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		}
 		loop.stalls++;
 		loop.episode = this.reports.stallStarted(loop.name(), loop.postedAt, age, this.threshold, verdict);
+	}
+
+	/**
+	 * CPU time a loop must have used since its last probe to be called busy: most of the
+	 * threshold, since code that ran for less could not have stalled a loop that had a core
+	 * (the rest of the delay was a wait for a CPU).
+	 */
+	private long minBusyCpuNanos() {
+		return this.thresholdNanos * 4 / 5;
 	}
 
 	@SuppressWarnings("deprecation") // Thread.threadId() is Java 19+
@@ -547,6 +584,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			missed(loop, blamed);
 		}
 		loop.evidence = null;
+		loop.posted = false;
 		loop.lastDelay = delay;
 		if (afterGrace) {
 			loop.maxDelay = Math.max(loop.maxDelay, delay);
@@ -555,6 +593,12 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			}
 		}
 		Thread thread = loop.thread;
+		if (thread != loop.checkedThread) {
+			loop.forgetIdleWait();
+		}
+		else {
+			loop.learnIdleWait(delay);
+		}
 		if (thread != loop.checkedThread) {
 			loop.checkedThread = thread;
 			group.checkSameThread(loop);
@@ -585,7 +629,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		boolean overloaded = runnable > cores || load >= 0.9;
 		long used = (loop.cpuAtRun >= 0 && loop.previousCpuAtRun >= 0) ? loop.cpuAtRun - loop.previousCpuAtRun : -1;
 		StallCause cause;
-		if (share >= Math.max(0.05, 0.5 * fairShare) && (used < 0 || used >= this.thresholdNanos / 2)) {
+		if (share >= Math.max(0.05, 0.5 * fairShare) && (used < 0 || used >= minBusyCpuNanos())) {
 			cause = StallCause.BUSY;
 		}
 		else if (sampledWaiting || !overloaded) {
@@ -602,6 +646,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	}
 
 	private void post(Loop loop, long now) {
+		loop.noteWaitBeforePost();
 		loop.postedAt = now;
 		loop.pausedAtPost = this.pausedNanos;
 		loop.posted = true;
@@ -736,6 +781,26 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 		boolean redundant;
 
+		// the loop thread's task directory, written by the probe when the thread changes
+		volatile @Nullable String task;
+
+		// read by the watchdog thread only
+		private @Nullable IdleWait idleWait;
+
+		private @Nullable String idleWaitTask;
+
+		int skipped;
+
+		// the lock a worker thread waits on when it has no task (its executor's queue), learned
+		// from probes that ran at once while the thread waited on it; read by the watchdog only
+		private int idleLock;
+
+		private int idleLockSeen;
+
+		private int lockAtPost;
+
+		private boolean waitingAtPost;
+
 		Loop(String group, int index, Executor executor, LongSupplier nanoClock) {
 			this.group = group;
 			this.index = index;
@@ -747,6 +812,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		public void run() {
 			Thread current = Thread.currentThread();
 			if (this.thread != current) {
+				this.task = IDLE_CHECK ? IdleWait.currentTask() : null;
 				this.thread = current;
 			}
 			this.previousCpuAtRun = this.cpuAtRun;
@@ -755,6 +821,88 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			this.wallAtRun = System.nanoTime();
 			this.ranAt = this.nanoClock.getAsLong();
 			this.pending = false;
+		}
+
+		/**
+		 * Whether the loop thread waits for I/O events right now, so that it runs no task:
+		 * {@code false} when unknown (another platform, or the loop has not run a probe yet).
+		 */
+		boolean isIdle() {
+			String task = this.task;
+			if (task != null && !task.equals(this.idleWaitTask)) {
+				closeIdleWait();
+				this.idleWait = IdleWait.open(task);
+				this.idleWaitTask = task;
+			}
+			IdleWait idleWait = this.idleWait;
+			if (idleWait != null && idleWait.isWaiting()) {
+				return true;
+			}
+			if (this.idleLockSeen < IDLE_LOCK_CONFIRMATIONS) {
+				return false;
+			}
+			Thread thread = this.thread;
+			ThreadInfo info = (thread != null) ? THREADS.getThreadInfo(threadId(thread), 0) : null;
+			return info != null && waitsOnItsQueue(info) && info.getLockInfo().getIdentityHashCode() == this.idleLock;
+		}
+
+		/**
+		 * Before a probe is posted to a thread whose idle wait is not known yet: notes what the
+		 * thread waits on, if anything.
+		 */
+		void noteWaitBeforePost() {
+			this.waitingAtPost = false;
+			Thread thread = this.thread;
+			if (this.idleLockSeen >= IDLE_LOCK_CONFIRMATIONS || thread == null) {
+				return;
+			}
+			ThreadInfo info = THREADS.getThreadInfo(threadId(thread), 0);
+			if (info != null && waitsOnItsQueue(info)) {
+				this.waitingAtPost = true;
+				this.lockAtPost = info.getLockInfo().getIdentityHashCode();
+			}
+		}
+
+		/**
+		 * After a probe ran: if the thread waited on a queue's condition when the probe was
+		 * posted and ran it at once, that wait was its idle wait for work (a task blocked on a
+		 * condition would have held the probe up).
+		 */
+		void learnIdleWait(long delay) {
+			if (!this.waitingAtPost || this.idleLockSeen >= IDLE_LOCK_CONFIRMATIONS) {
+				return;
+			}
+			this.waitingAtPost = false;
+			if (delay > PROMPT_NANOS) {
+				return;
+			}
+			if (this.idleLockSeen > 0 && this.lockAtPost == this.idleLock) {
+				this.idleLockSeen++;
+			}
+			else {
+				this.idleLock = this.lockAtPost;
+				this.idleLockSeen = 1;
+			}
+		}
+
+		void forgetIdleWait() {
+			this.idleLockSeen = 0;
+			this.waitingAtPost = false;
+		}
+
+		private static boolean waitsOnItsQueue(ThreadInfo info) {
+			Thread.State state = info.getThreadState();
+			return (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING)
+					&& info.getLockInfo() != null && QUEUE_CONDITION.equals(info.getLockInfo().getClassName());
+		}
+
+		private void closeIdleWait() {
+			IdleWait idleWait = this.idleWait;
+			if (idleWait != null) {
+				idleWait.close();
+				this.idleWait = null;
+			}
+			this.idleWaitTask = null;
 		}
 
 		/**
@@ -768,6 +916,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 				reports.stallAbandoned(episode, Math.max(0, now - this.postedAt));
 			}
 			this.evidence = null;
+			closeIdleWait();
 		}
 
 		String name() {

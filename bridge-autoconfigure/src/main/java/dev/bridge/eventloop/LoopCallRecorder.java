@@ -1,6 +1,7 @@
 package dev.bridge.eventloop;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -83,6 +84,9 @@ public class LoopCallRecorder implements SmartLifecycle {
 
 	private volatile @Nullable RecordingStream stream;
 
+	// when the stream's current segment began to be read; written by the stream's thread
+	private volatile Instant flushStarted = Instant.EPOCH;
+
 	/**
 	 * A recorder of the threads that {@code loopThreads} accepts, not started yet.
 	 * @param reports where recorded calls go
@@ -152,6 +156,8 @@ public class LoopCallRecorder implements SmartLifecycle {
 			stream.onEvent(EXECUTION_SAMPLE, this::accept);
 			stream.setReuse(true);
 			stream.setOrdered(false);
+			stream.onFlush(this::flushed);
+			this.reports.recorderStarted();
 			stream.startAsync();
 			this.stream = stream;
 		}
@@ -166,7 +172,14 @@ public class LoopCallRecorder implements SmartLifecycle {
 		}
 		if (stream != null) {
 			stream.close();
+			this.reports.recorderStopped();
 		}
+	}
+
+	private void flushed() {
+		// every event that ended before this flush began has been handed over
+		this.reports.recorderFlushed(this.flushStarted);
+		this.flushStarted = Instant.now();
 	}
 
 	@Override

@@ -22,8 +22,9 @@ import org.jspecify.annotations.Nullable;
  * the loop used little CPU;</li>
  * <li>{@code busy}: the loop used at least half of the CPU share it could get (half a core
  * on an idle machine, less when more threads want a CPU than there are cores), its latest
- * sample runs code, and the code it ran since its last probe took at least half the
- * threshold of CPU time: less than that would not have stalled a loop that had a core. On
+ * sample runs code, and the code it ran since its last probe took most of the
+ * threshold of CPU time (four fifths): less than that would not have stalled a loop that had a
+ * core. On
  * an overloaded machine that amount can take a while to show, so the decision waits for it
  * (up to {@value #MAX_WAIT_THRESHOLDS} thresholds);</li>
  * <li>{@code starved}: everything else: the loop was idle or runnable but got no CPU.</li>

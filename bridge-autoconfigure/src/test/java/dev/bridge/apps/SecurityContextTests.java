@@ -3,8 +3,10 @@ package dev.bridge.apps;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,12 +21,15 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.access.prepost.PreAuthorize;
+import org.springframework.security.config.annotation.method.configuration.EnableReactiveMethodSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.core.userdetails.MapReactiveUserDetailsService;
 import org.springframework.security.core.userdetails.User;
 import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.stereotype.Component;
 import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -46,7 +51,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 /**
  * In a WebFlux application with Spring Security (HTTP basic), every offloaded body sees the
  * request's {@code SecurityContext} in {@code SecurityContextHolder}, and nothing of it is
- * left on the pool thread afterwards. Real Netty port, real Spring Security.
+ * left on the pool thread afterwards; method security ({@code @PreAuthorize}) decides on the
+ * pool thread, inside the offloaded call. Real Netty port, real Spring Security.
  */
 @SpringBootTest(classes = SecurityContextTests.App.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "bridge.pools.default.max-threads=2", "bridge.pools.one.max-threads=1",
@@ -61,6 +67,9 @@ class SecurityContextTests {
 
 	@Autowired
 	private BlockingBridge bridge;
+
+	@Autowired
+	private Checks checks;
 
 	private WebClient client(String user) {
 		WebClient.Builder builder = WebClient.builder().baseUrl("http://127.0.0.1:" + this.port);
@@ -122,6 +131,22 @@ class SecurityContextTests {
 		assertThat(after).isEqualTo("none@" + thread);
 	}
 
+	@Test
+	void methodSecurityDecidesOnThePoolThreadAndLetsTheRoleIn() {
+		this.checks.threads.clear();
+		assertThat(get("carol", "/admin")).startsWith("carol@bridge-default-");
+		assertThat(this.checks.threads).singleElement().asString().startsWith("bridge-default-");
+	}
+
+	@Test
+	void methodSecurityRefusesAnotherRoleBeforeTheBodyRuns() {
+		int bodies = this.checks.bodies.get();
+		assertThatExceptionOfType(WebClientResponseException.class).isThrownBy(() -> get("alice", "/admin"))
+			.satisfies((ex) -> assertThat(ex.getStatusCode()).isEqualTo(HttpStatus.FORBIDDEN));
+		assertThat(this.checks.bodies).hasValue(bodies);
+		assertThat(this.checks.threads).last().asString().startsWith("bridge-default-");
+	}
+
 	static String whoAndWhere() {
 		Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
 		return ((authentication != null) ? authentication.getName() : "none") + "@" + Thread.currentThread().getName();
@@ -129,14 +154,16 @@ class SecurityContextTests {
 
 	@SpringBootConfiguration
 	@EnableAutoConfiguration
-	@Import({ Bodies.class, Routes.class })
+	@EnableReactiveMethodSecurity
+	@Import({ Bodies.class, Routes.class, Checks.class })
 	static class App {
 
 		@Bean
 		MapReactiveUserDetailsService users() {
 			return new MapReactiveUserDetailsService(
 					User.withUsername("alice").password("{noop}alice-secret").roles("USER").build(),
-					User.withUsername("bob").password("{noop}bob-secret").roles("USER").build());
+					User.withUsername("bob").password("{noop}bob-secret").roles("USER").build(),
+					User.withUsername("carol").password("{noop}carol-secret").roles("ADMIN").build());
 		}
 
 		@Bean
@@ -164,8 +191,39 @@ class SecurityContextTests {
 
 	}
 
+	/**
+	 * The method-security expression's bean: records where each decision ran and counts the
+	 * bodies that ran.
+	 */
+	@Component("checks")
+	static class Checks {
+
+		final List<String> threads = new CopyOnWriteArrayList<>();
+
+		final AtomicInteger bodies = new AtomicInteger();
+
+		public boolean isAdmin(Authentication authentication) {
+			this.threads.add(Thread.currentThread().getName());
+			return authentication.getAuthorities().stream().anyMatch((authority) -> "ROLE_ADMIN".equals(authority.getAuthority()));
+		}
+
+	}
+
 	@Service
 	static class Bodies {
+
+		private final Checks checks;
+
+		Bodies(Checks checks) {
+			this.checks = checks;
+		}
+
+		@Blocking
+		@PreAuthorize("@checks.isAdmin(authentication)")
+		public Mono<String> admin() {
+			this.checks.bodies.incrementAndGet();
+			return Mono.just(whoAndWhere());
+		}
 
 		@Blocking
 		public Mono<String> mono() {
@@ -225,6 +283,11 @@ class SecurityContextTests {
 		@GetMapping({ "/spawn", "/public/spawn" })
 		Mono<String> spawn() {
 			return this.bridge.spawn(SecurityContextTests::whoAndWhere);
+		}
+
+		@GetMapping("/admin")
+		Mono<String> admin() {
+			return this.bodies.admin();
 		}
 
 		@GetMapping("/one")

@@ -93,6 +93,18 @@ class BlockingMethodValidationTests {
 	}
 
 	@Test
+	void timeoutTooLongForNanosecondsIsRefused() {
+		assertRefused(OverlongTimeout.class, "@Blocking on " + OverlongTimeout.class.getName()
+				+ ".load(..) has timeout \"106752d\", which is longer than the longest duration in nanoseconds "
+				+ "(106751d), so every call would fail when the timeout is set. Fix: use at most \"106751d\"");
+	}
+
+	@Test
+	void longestTimeoutInNanosecondsStarts() {
+		this.runner.withBean(LongestTimeout.class).run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void validAnnotationsStart() {
 		this.runner.withBean(Valid.class).run((context) -> assertThat(context).hasNotFailed());
 	}
@@ -179,6 +191,24 @@ class BlockingMethodValidationTests {
 	static class BadTimeout {
 
 		@Blocking(timeout = "two seconds")
+		public Mono<String> load() {
+			return Mono.just("x");
+		}
+
+	}
+
+	static class OverlongTimeout {
+
+		@Blocking(timeout = "106752d")
+		public Mono<String> load() {
+			return Mono.just("x");
+		}
+
+	}
+
+	static class LongestTimeout {
+
+		@Blocking(timeout = "106751d")
 		public Mono<String> load() {
 			return Mono.just("x");
 		}
