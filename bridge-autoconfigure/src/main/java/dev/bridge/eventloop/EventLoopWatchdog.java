@@ -791,6 +791,9 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 		int skipped;
 
+		// the thread's CPU time when it was last seen waiting for work, -1 when not
+		private long idleCpu = -1;
+
 		// the lock a worker thread waits on when it has no task (its executor's queue), learned
 		// from probes that ran at once while the thread waited on it; read by the watchdog only
 		private int idleLock;
@@ -824,10 +827,27 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		}
 
 		/**
-		 * Whether the loop thread waits for I/O events right now, so that it runs no task:
-		 * {@code false} when unknown (another platform, or the loop has not run a probe yet).
+		 * Whether the loop thread waits for work right now, so that it runs no task: a Netty
+		 * loop in its I/O wait ({@link IdleWait}), a worker waiting on its queue's condition,
+		 * or a thread that has used no CPU since it was last seen in one of those waits (it
+		 * cannot have left the wait without running). {@code false} when unknown.
 		 */
 		boolean isIdle() {
+			Thread thread = this.thread;
+			if (thread == null) {
+				return false;
+			}
+			long cpu = CPU_TIME ? THREADS.getThreadCpuTime(threadId(thread)) : -1;
+			if (cpu >= 0 && cpu == this.idleCpu) {
+				// it has not run since it was last seen waiting for work, so it still waits
+				return true;
+			}
+			boolean idle = waitsForWork(thread);
+			this.idleCpu = idle ? cpu : -1;
+			return idle;
+		}
+
+		private boolean waitsForWork(Thread thread) {
 			String task = this.task;
 			if (task != null && !task.equals(this.idleWaitTask)) {
 				closeIdleWait();
@@ -841,8 +861,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			if (this.idleLockSeen < IDLE_LOCK_CONFIRMATIONS) {
 				return false;
 			}
-			Thread thread = this.thread;
-			ThreadInfo info = (thread != null) ? THREADS.getThreadInfo(threadId(thread), 0) : null;
+			ThreadInfo info = THREADS.getThreadInfo(threadId(thread), 0);
 			return info != null && waitsOnItsQueue(info) && info.getLockInfo().getIdentityHashCode() == this.idleLock;
 		}
 
@@ -886,6 +905,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		}
 
 		void forgetIdleWait() {
+			this.idleCpu = -1;
 			this.idleLockSeen = 0;
 			this.waitingAtPost = false;
 		}

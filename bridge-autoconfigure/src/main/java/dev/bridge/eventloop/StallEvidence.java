@@ -46,7 +46,7 @@ final class StallEvidence {
 	static final int MAX_SAMPLES = 8;
 
 	/** Thresholds after which an undecided episode is called starved. */
-	static final int MAX_WAIT_THRESHOLDS = 4;
+	static final int MAX_WAIT_THRESHOLDS = 10;
 
 	private final long baselineCpuNanos;
 
