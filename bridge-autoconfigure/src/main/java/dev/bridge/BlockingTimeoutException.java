@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.bridge.settings.DurationText;
+
 /**
  * A blocking call did not complete within its timeout. The task was cancelled: removed from
  * the queue if it had not started, interrupted if it was running and the pool has
@@ -26,8 +28,8 @@ public class BlockingTimeoutException extends RuntimeException {
 	 * @param timeout the timeout that ran out
 	 */
 	public BlockingTimeoutException(String pool, String call, Duration timeout) {
-		this(pool, timeout, "Blocking call " + call + " on pool '" + pool + "' did not complete within " + timeout
-				+ "; raise @Blocking(timeout = ...) or bridge.pools." + pool + ".timeout, or make the call faster");
+		this(pool, timeout, "Blocking call " + call + " on pool '" + pool + "' did not complete within "
+				+ DurationText.print(timeout) + "; raise @Blocking(timeout = ...) or bridge.pools." + pool + ".timeout, or make the call faster");
 	}
 
 	private BlockingTimeoutException(@Nullable String pool, Duration timeout, String message) {
@@ -42,8 +44,8 @@ public class BlockingTimeoutException extends RuntimeException {
 	 * @return the exception
 	 */
 	public static BlockingTimeoutException forBlockOn(Duration timeout) {
-		return new BlockingTimeoutException(null, timeout, "BlockingBridge.blockOn(mono, " + timeout
-				+ ") gave up waiting after " + timeout + "; the Mono was cancelled. Pass a longer timeout, or find "
+		return new BlockingTimeoutException(null, timeout, "BlockingBridge.blockOn(mono, "
+				+ DurationText.print(timeout) + ") gave up waiting after " + DurationText.print(timeout) + "; the Mono was cancelled. Pass a longer timeout, or find "
 				+ "out why the Mono is slow");
 	}
 

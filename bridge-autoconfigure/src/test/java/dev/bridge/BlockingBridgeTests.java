@@ -153,7 +153,7 @@ class BlockingBridgeTests {
 			return "late";
 		}))
 			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingTimeoutException.class)
-				.hasMessage("Blocking call BlockingBridge.spawn on pool 'slow' did not complete within PT0.1S; "
+				.hasMessage("Blocking call BlockingBridge.spawn on pool 'slow' did not complete within 100ms; "
 						+ "raise @Blocking(timeout = ...) or bridge.pools.slow.timeout, or make the call faster"))
 			.verify(Duration.ofSeconds(5));
 		await().atMost(Duration.ofSeconds(5)).until(() -> interrupted.getCount() == 0);

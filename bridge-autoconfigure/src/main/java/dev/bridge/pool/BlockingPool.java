@@ -18,6 +18,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.bridge.eventloop.EventLoops;
+import dev.bridge.settings.DurationText;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 
@@ -513,7 +514,7 @@ public final class BlockingPool {
 		int count = runningNow + signalled + dropped;
 		this.abandoned.add(count);
 		logger.warn("Blocking pool '" + name() + "' abandoned " + count + " task(s) after a drain of "
-				+ awaitTermination + ": " + runningNow + " running (interrupted), " + (signalled + dropped)
+				+ DurationText.print(awaitTermination) + ": " + runningNow + " running (interrupted), " + (signalled + dropped)
 				+ " queued (never started: " + signalled + " caller(s) got an error, " + dropped
 				+ " hand-scheduled task(s) dropped); raise bridge.shutdown.await-termination to let them finish");
 		return count;

@@ -13,6 +13,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.util.pattern.PathPattern;
 
 import dev.bridge.BlockingBridge;
+import dev.bridge.settings.DurationText;
 import reactor.core.publisher.Mono;
 
 /**
@@ -76,7 +77,7 @@ public final class BlockingHandlerFilter implements HandlerFilterFunction<Server
 	 */
 	public BlockingHandlerFilter withTimeout(Duration timeout) {
 		if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-			throw new IllegalArgumentException("timeout must be strictly positive, was " + timeout);
+			throw new IllegalArgumentException("timeout must be strictly positive, was " + DurationText.print(timeout));
 		}
 		return new BlockingHandlerFilter(this.bridge, this.pool, timeout);
 	}
@@ -94,7 +95,7 @@ public final class BlockingHandlerFilter implements HandlerFilterFunction<Server
 
 	@Override
 	public String toString() {
-		return "BlockingHandlerFilter[pool=" + this.pool + ((this.timeout != null) ? ", timeout=" + this.timeout : "")
+		return "BlockingHandlerFilter[pool=" + this.pool + ((this.timeout != null) ? ", timeout=" + DurationText.print(this.timeout) : "")
 				+ "]";
 	}
 

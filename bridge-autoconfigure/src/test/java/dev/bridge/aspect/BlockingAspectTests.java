@@ -118,7 +118,7 @@ class BlockingAspectTests {
 	void annotationTimeoutFailsTheCallWithBlockingTimeoutException() {
 		this.runner.run((context) -> StepVerifier.create(context.getBean(Service.class).slow())
 			.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(BlockingTimeoutException.class)
-				.hasMessageStartingWith("Blocking call Service.slow on pool 'default' did not complete within PT0.1S"))
+				.hasMessageStartingWith("Blocking call Service.slow on pool 'default' did not complete within 100ms"))
 			.verify(Duration.ofSeconds(5)));
 	}
 

@@ -128,7 +128,7 @@ class GracefulShutdownTests {
 		context.close();
 		assertThat(interrupted.await(10, TimeUnit.SECONDS)).isTrue();
 		assertThat(bridge.pool("storm").abandonedCount()).isEqualTo(1);
-		assertThat(output).contains("Blocking pool 'storm' abandoned 1 task(s) after a drain of PT0.2S: 1 running "
+		assertThat(output).contains("Blocking pool 'storm' abandoned 1 task(s) after a drain of 200ms: 1 running "
 				+ "(interrupted), 0 queued");
 	}
 

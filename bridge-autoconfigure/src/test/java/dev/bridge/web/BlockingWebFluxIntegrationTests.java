@@ -153,7 +153,7 @@ class BlockingWebFluxIntegrationTests {
 			.expectBody()
 			.jsonPath("$.detail")
 			.value((detail) -> assertThat((String) detail)
-				.startsWith("Blocking call SlowService.slow on pool 'default' did not complete within PT0.2S"));
+				.startsWith("Blocking call SlowService.slow on pool 'default' did not complete within 200ms"));
 	}
 
 	@Test

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.function.Executable;
 
 import dev.bridge.eventloop.EventLoopWatchdog;
 import dev.bridge.eventloop.StallReport;
+import dev.bridge.settings.DurationText;
 
 /**
  * The inline form of {@link NoEventLoopBlocking}: runs a block of code and returns the event
@@ -46,7 +47,7 @@ public final class EventLoopStalls {
 	public static List<StallReport> during(Duration threshold, Executable code) {
 		Objects.requireNonNull(threshold, "threshold must not be null");
 		if (threshold.isNegative() || threshold.isZero()) {
-			throw new IllegalArgumentException("threshold must be strictly positive, was " + threshold);
+			throw new IllegalArgumentException("threshold must be strictly positive, was " + DurationText.print(threshold));
 		}
 		return watch(GlobalLoopWatches.forSettings(new WatchSettings(threshold, false)), threshold, code);
 	}
