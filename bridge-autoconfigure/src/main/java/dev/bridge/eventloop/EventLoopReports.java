@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -78,6 +79,12 @@ public class EventLoopReports {
 	 * decided without them.
 	 */
 	static final long MISSED_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+	/**
+	 * Time after an episode by which the recorder has handed over its events unless it lags:
+	 * two of JFR's one-second flushes.
+	 */
+	static final long COVERED_NANOS = TimeUnit.SECONDS.toNanos(2);
 
 	private static final Log logger = LogFactory.getLog(EventLoopReports.class);
 
@@ -186,6 +193,14 @@ public class EventLoopReports {
 		if (event.blocking()) {
 			corroborate(event);
 		}
+		synchronized (this.pendingMissed) {
+			for (Missed missed : this.pendingMissed) {
+				if (missed.thread().equals(event.thread())
+						&& overlapNanos(event, missed.startedAt(), missed.endedAt()) > 0) {
+					missed.matched().set(true);
+				}
+			}
+		}
 		for (EventLoopListener listener : this.listeners) {
 			try {
 				listener.onCallSite(event);
@@ -231,30 +246,27 @@ public class EventLoopReports {
 	 */
 	void recorderStopped() {
 		this.recorders.decrementAndGet();
-		decideMissed(Long.MAX_VALUE, true);
+		decideMissed(false, true);
 	}
 
 	/**
-	 * The recorder has handed over every event that ended before {@code flushedAt}: the
-	 * missed episodes over by then are decided.
-	 * @param flushedAt when the recorder's latest flush began
+	 * The recorder has handed over a batch of events (JFR flushes about once a second): the
+	 * missed episodes that events of this batch fell into are decided, and so are those
+	 * over for long enough that their events would have come by now.
 	 */
-	void recorderFlushed(Instant flushedAt) {
-		long now = this.nanoClock.getAsLong();
-		// the wall time of the flush, on this channel's nano clock
-		long flushNanos = now - Math.max(0, Duration.between(flushedAt, this.clock.instant()).toNanos());
-		decideMissed(flushNanos, false);
+	void recorderFlushed() {
+		decideMissed(true, false);
 	}
 
-	private void decideMissed(long flushNanos, boolean all) {
+	private void decideMissed(boolean flushed, boolean all) {
 		List<Missed> ready = new ArrayList<>();
 		long now = this.nanoClock.getAsLong();
 		synchronized (this.pendingMissed) {
 			for (Iterator<Missed> iterator = this.pendingMissed.iterator(); iterator.hasNext();) {
 				Missed missed = iterator.next();
-				// events are committed when they end; a few ms of margin for the last one
-				boolean covered = missed.endNanos() + TimeUnit.MILLISECONDS.toNanos(20) <= flushNanos;
-				if (all || covered || now - missed.endNanos() >= MISSED_WAIT_NANOS) {
+				long over = now - missed.endNanos();
+				boolean decidable = flushed && (missed.matched().get() || over >= COVERED_NANOS);
+				if (all || decidable || over >= MISSED_WAIT_NANOS) {
 					ready.add(missed);
 					iterator.remove();
 				}
@@ -430,7 +442,7 @@ public class EventLoopReports {
 	void flush(long nowNanos) {
 		if (!this.pendingMissed.isEmpty()) {
 			// the recorder has not flushed for a long while: decide without it
-			decideMissed(Long.MIN_VALUE, false);
+			decideMissed(false, false);
 		}
 		List<String> lines = null;
 		synchronized (this.folds) {
@@ -507,7 +519,8 @@ public class EventLoopReports {
 	void stallMissed(String thread, long startNanos, long lengthNanos, Duration threshold, Duration interval,
 			StallCause cause, String evidence) {
 		Missed missed = new Missed(thread, startNanos, lengthNanos, threshold, interval, cause, evidence,
-				this.clock.instant().minusNanos(Math.max(0, this.nanoClock.getAsLong() - startNanos)));
+				this.clock.instant().minusNanos(Math.max(0, this.nanoClock.getAsLong() - startNanos)),
+				new AtomicBoolean());
 		if (this.recorders.get() > 0) {
 			synchronized (this.pendingMissed) {
 				this.pendingMissed.add(missed);
@@ -861,10 +874,14 @@ public class EventLoopReports {
 	 * the recorder's events.
 	 */
 	private record Missed(String thread, long startNanos, long lengthNanos, Duration threshold, Duration interval,
-			StallCause cause, String evidence, Instant startedAt) {
+			StallCause cause, String evidence, Instant startedAt, AtomicBoolean matched) {
 
 		long endNanos() {
 			return this.startNanos + this.lengthNanos;
+		}
+
+		Instant endedAt() {
+			return this.startedAt.plusNanos(this.lengthNanos);
 		}
 
 	}

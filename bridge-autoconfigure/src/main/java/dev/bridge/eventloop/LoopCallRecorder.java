@@ -1,7 +1,6 @@
 package dev.bridge.eventloop;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -83,9 +82,6 @@ public class LoopCallRecorder implements SmartLifecycle {
 	private final Object lifecycleMonitor = new Object();
 
 	private volatile @Nullable RecordingStream stream;
-
-	// when the stream's current segment began to be read; written by the stream's thread
-	private volatile Instant flushStarted = Instant.EPOCH;
 
 	/**
 	 * A recorder of the threads that {@code loopThreads} accepts, not started yet.
@@ -177,9 +173,7 @@ public class LoopCallRecorder implements SmartLifecycle {
 	}
 
 	private void flushed() {
-		// every event that ended before this flush began has been handed over
-		this.reports.recorderFlushed(this.flushStarted);
-		this.flushStarted = Instant.now();
+		this.reports.recorderFlushed();
 	}
 
 	@Override

@@ -60,7 +60,7 @@ class MissedStallEvidenceTests {
 		missASleepOfTheLoop();
 		await().atMost(Duration.ofSeconds(60)).until(() -> missedReport().isPresent());
 		StallReport report = missedReport().get();
-		assertThat(report.cause()).isEqualTo(StallCause.BLOCKED);
+		assertThat(report.cause()).as(report.toString()).isEqualTo(StallCause.BLOCKED);
 		assertThat(report.culprit()).first().asString()
 			.startsWith("com.example.stalls.LoopWork.fetchFromLegacySystem(LoopWork.java:");
 		assertThat(report.stack()).isNotEmpty();
@@ -81,6 +81,32 @@ class MissedStallEvidenceTests {
 		assertThat(report.culprit()).isEmpty();
 		assertThat(report.evidence()).doesNotContain("flight recorder");
 		assertThat(output).doesNotContain("was blocked for");
+	}
+
+	@Test
+	void anEpisodeTheWatchdogSampledGetsTheRecordersMatchingCallInItsEvidence() throws Exception {
+		EventLoopReports reports = new EventLoopReports();
+		ExecutorService sampled = TestLoops.loopThread("sampled-loop-1");
+		EventLoopWatchdog live = new EventLoopWatchdog(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ZERO,
+				List.of(source("live", sampled)), reports);
+		this.recorder = new LoopCallRecorder(reports, "sampled-loop-1"::equals, Duration.ofMillis(1));
+		this.recorder.start();
+		live.start();
+		try {
+			await().atMost(Duration.ofSeconds(10)).until(() -> live.rounds() >= 3);
+			sampled.submit(() -> LoopWork.fetchFromLegacySystem(400)).get();
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> reports.recentStalls()
+					.stream()
+					.anyMatch((report) -> "sampled-loop-1".equals(report.thread()) && report.ended()
+							&& report.cause() == StallCause.BLOCKED
+							&& report.evidence().contains("flight recorder: sleep")
+							&& report.evidence().contains("in com.example.stalls.LoopWork.fetchFromLegacySystem(")));
+		}
+		finally {
+			live.stop();
+			sampled.shutdownNow();
+		}
 	}
 
 	/**
