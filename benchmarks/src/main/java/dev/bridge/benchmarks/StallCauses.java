@@ -158,7 +158,8 @@ public final class StallCauses {
 					log.list.size()));
 			causes.row(row("naive routes", naive, naiveLog));
 			causes.note("WARNs blaming code: WARN lines that name a blocked or busy loop ('has been blocked', "
-					+ "'has been busy'); starved episodes and JVM pauses are logged without blame.");
+					+ "'has been busy', and 'was blocked'/'was busy' for episodes decided after the fact from "
+					+ "flight-recorder events); starved episodes and JVM pauses are logged without blame.");
 			causes.publish(results, "stall-causes", header);
 
 			ResultTable naiveTable = new ResultTable("route", "response ms", "cause", "frame blamed",
@@ -211,7 +212,9 @@ public final class StallCauses {
 		long blaming = log.stream()
 			.filter((event) -> event.getLevel() == Level.WARN)
 			.filter((event) -> event.getFormattedMessage().contains("has been blocked")
-					|| event.getFormattedMessage().contains("has been busy"))
+					|| event.getFormattedMessage().contains("has been busy")
+					|| event.getFormattedMessage().contains("' was blocked for")
+					|| event.getFormattedMessage().contains("' was busy running code"))
 			.count();
 		return new Object[] { phase, episodes.size(), counts.get(StallCause.BLOCKED), counts.get(StallCause.BUSY),
 				counts.get(StallCause.STARVED), counts.get(StallCause.JVM_PAUSE), warns, blaming };
