@@ -72,7 +72,7 @@ public class EventLoopReports {
 	/**
 	 * Calls recorded on loops kept to be matched with the episodes of their time.
 	 */
-	static final int MAX_RECENT_CALLS = 512;
+	static final int MAX_RECENT_CALLS = 4096;
 
 	/**
 	 * Longest wait of a missed episode for the recorder's events, after which it is
@@ -245,8 +245,13 @@ public class EventLoopReports {
 	 * A call-site recorder stopped: the episodes waiting for it are decided now.
 	 */
 	void recorderStopped() {
-		this.recorders.decrementAndGet();
-		decideMissed(false, true);
+		List<Missed> waiting;
+		synchronized (this.pendingMissed) {
+			this.recorders.decrementAndGet();
+			waiting = new ArrayList<>(this.pendingMissed);
+			this.pendingMissed.clear();
+		}
+		waiting.forEach(this::decideSafely);
 	}
 
 	/**
@@ -272,7 +277,17 @@ public class EventLoopReports {
 				}
 			}
 		}
-		ready.forEach(this::decide);
+		ready.forEach(this::decideSafely);
+	}
+
+	private void decideSafely(Missed missed) {
+		try {
+			decide(missed);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not match flight-recorder events with a missed episode", ex);
+			missedWithoutFrames(missed, missed.cause(), missed.evidence());
+		}
 	}
 
 	private static long overlapNanos(LoopCallEvent event, Instant start, Instant end) {
@@ -284,16 +299,19 @@ public class EventLoopReports {
 
 	private static String describe(LoopCallEvent event) {
 		return "flight recorder: " + event.kind() + " " + millis(event.duration().toNanos()) + " in "
-				+ StackFrames.format(callSite(event.stack()));
+				+ callSite(event.stack());
 	}
 
-	private static StackTraceElement callSite(List<StackTraceElement> stack) {
+	private static String callSite(List<StackTraceElement> stack) {
+		if (stack.isEmpty()) {
+			return "an unknown frame";
+		}
 		for (StackTraceElement frame : stack) {
 			if (StackFrames.isApplication(frame)) {
-				return frame;
+				return StackFrames.format(frame);
 			}
 		}
-		return stack.get(0);
+		return StackFrames.format(stack.get(0));
 	}
 
 	// ---- what the watchdog reports --------------------------------------------------------
@@ -521,11 +539,19 @@ public class EventLoopReports {
 		Missed missed = new Missed(thread, startNanos, lengthNanos, threshold, interval, cause, evidence,
 				this.clock.instant().minusNanos(Math.max(0, this.nanoClock.getAsLong() - startNanos)),
 				new AtomicBoolean());
-		if (this.recorders.get() > 0) {
-			synchronized (this.pendingMissed) {
+		synchronized (this.pendingMissed) {
+			if (this.recorders.get() > 0) {
+				synchronized (this.recentCalls) {
+					for (LoopCallEvent call : this.recentCalls) {
+						if (call.thread().equals(thread) && overlapNanos(call, missed.startedAt(), missed.endedAt()) > 0) {
+							missed.matched().set(true);
+							break;
+						}
+					}
+				}
 				this.pendingMissed.add(missed);
+				return;
 			}
-			return;
 		}
 		decide(missed);
 	}
@@ -572,13 +598,17 @@ public class EventLoopReports {
 			evidenceCall = sample;
 		}
 		if (evidenceCall == null) {
-			String recorded = (this.recorders.get() > 0 || !calls.isEmpty())
+			String recorded = !calls.isEmpty()
 					? "; flight recorder: " + ((longest != null) ? describe(longest).substring(17) + ", " : "")
 							+ samples + " CPU samples" : "";
 			missedWithoutFrames(missed, cause, missed.evidence() + recorded);
 			return;
 		}
 		StackTraceElement[] stack = evidenceCall.stack().toArray(new StackTraceElement[0]);
+		if (stack.length == 0) {
+			missedWithoutFrames(missed, cause, missed.evidence() + "; " + describe(evidenceCall));
+			return;
+		}
 		List<StackTraceElement> culprit = StackFrames.applicationFrames(stack);
 		if (culprit.isEmpty()) {
 			culprit = List.of(stack).subList(0, Math.min(5, stack.length));

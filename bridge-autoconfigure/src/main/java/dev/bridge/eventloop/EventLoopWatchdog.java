@@ -91,8 +91,16 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	// a worker of a Reactor scheduler waits for its next task on this (its executor's queue)
 	private static final String QUEUE_CONDITION = "java.util.concurrent.locks.AbstractQueuedSynchronizer$ConditionObject";
 
-	// prompt probes seen on one condition before it is taken as the thread's idle wait
-	private static final int IDLE_LOCK_CONFIRMATIONS = 3;
+	// prompt probes, in a row, that found the thread in one idle wait before it is learned
+	private static final int IDLE_WAIT_CONFIRMATIONS = 2;
+
+	private static final int IDLE_STACK_DEPTH = 16;
+
+	private static final long NO_WAIT = Long.MIN_VALUE;
+
+	private static final long IO_WAIT = 1L << 40;
+
+	private static final long QUEUE_WAIT = 2L << 40;
 
 	private static final long PROMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -427,6 +435,10 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			}
 			deadline = this.nanoClock.getAsLong() + this.intervalNanos;
 		}
+		// the /proc files are read by this thread only: it closes them
+		for (Group group : this.groups) {
+			group.loops.forEach(Loop::closeIdleWait);
+		}
 	}
 
 	// ---- one round -------------------------------------------------------------------------------
@@ -520,6 +532,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		if (thread == null) {
 			if (age >= this.thresholdNanos) {
 				loop.stalls++;
+				loop.forgetIdleWait();
 				loop.episode = this.reports.stallStarted(loop.name(), loop.postedAt, age, this.threshold,
 						new StallEvidence.Verdict(StallCause.BLOCKED, NO_FRAMES, List.of(),
 								"the thread has not run a probe yet", false, -1, -1, this.machine.cores()));
@@ -528,7 +541,9 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		}
 		StallEvidence evidence = loop.evidence;
 		if (evidence == null) {
-			evidence = new StallEvidence(loop.cpuAtRun, loop.wallAtRun);
+			boolean fromPost = fromPost(loop, loop.wallAtRun);
+			evidence = new StallEvidence(fromPost ? loop.cpuAtPost : loop.cpuAtRun,
+					fromPost ? loop.wallAtPost : loop.wallAtRun);
 			loop.evidence = evidence;
 		}
 		long id = threadId(thread);
@@ -553,7 +568,17 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			return;
 		}
 		loop.stalls++;
+		loop.forgetIdleWait();
 		loop.episode = this.reports.stallStarted(loop.name(), loop.postedAt, age, this.threshold, verdict);
+	}
+
+	/**
+	 * Whether the loop's CPU time is better measured from when its pending probe was posted
+	 * than from its last probe: when that probe ran more than two intervals before (the
+	 * loop was idle and not probed meanwhile), its CPU time since then is not the episode's.
+	 */
+	private boolean fromPost(Loop loop, long lastRunWall) {
+		return loop.cpuAtPost >= 0 && loop.wallAtPost - lastRunWall > 2 * this.intervalNanos;
 	}
 
 	/**
@@ -615,10 +640,13 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	 * loop's CPU time between its last two probes, and from the samples taken, if any.
 	 */
 	private void missed(Loop loop, long blamed) {
+		loop.forgetIdleWait();
 		int cores = this.machine.cores();
-		long wall = loop.wallAtRun - loop.previousWallAtRun;
-		double share = (loop.cpuAtRun >= 0 && loop.previousCpuAtRun >= 0 && wall > 0)
-				? (double) Math.max(0, loop.cpuAtRun - loop.previousCpuAtRun) / wall : 0;
+		boolean fromPost = fromPost(loop, loop.previousWallAtRun);
+		long baseCpu = fromPost ? loop.cpuAtPost : loop.previousCpuAtRun;
+		long wall = loop.wallAtRun - (fromPost ? loop.wallAtPost : loop.previousWallAtRun);
+		double share = (loop.cpuAtRun >= 0 && baseCpu >= 0 && wall > 0)
+				? (double) Math.max(0, loop.cpuAtRun - baseCpu) / wall : 0;
 		int runnable = this.machine.runnable();
 		double load = this.machine.cpuLoad();
 		StallEvidence evidence = loop.evidence;
@@ -627,7 +655,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 				|| sample.kind() == StallEvidence.SampleKind.NATIVE);
 		double fairShare = (runnable >= 0) ? Math.min(1.0, (double) cores / Math.max(1, runnable)) : 1.0;
 		boolean overloaded = runnable > cores || load >= 0.9;
-		long used = (loop.cpuAtRun >= 0 && loop.previousCpuAtRun >= 0) ? loop.cpuAtRun - loop.previousCpuAtRun : -1;
+		long used = (loop.cpuAtRun >= 0 && baseCpu >= 0) ? loop.cpuAtRun - baseCpu : -1;
 		StallCause cause;
 		if (share >= Math.max(0.05, 0.5 * fairShare) && (used < 0 || used >= minBusyCpuNanos())) {
 			cause = StallCause.BUSY;
@@ -646,7 +674,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	}
 
 	private void post(Loop loop, long now) {
-		loop.noteWaitBeforePost();
+		loop.noteBeforePost();
 		loop.postedAt = now;
 		loop.pausedAtPost = this.pausedNanos;
 		loop.posted = true;
@@ -785,7 +813,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		volatile @Nullable String task;
 
 		// read by the watchdog thread only
-		private @Nullable IdleWait idleWait;
+		private @Nullable IdleWait idleWaitFile;
 
 		private @Nullable String idleWaitTask;
 
@@ -794,15 +822,18 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		// the thread's CPU time when it was last seen waiting for work, -1 when not
 		private long idleCpu = -1;
 
-		// the lock a worker thread waits on when it has no task (its executor's queue), learned
-		// from probes that ran at once while the thread waited on it; read by the watchdog only
-		private int idleLock;
+		// how the thread waits when it has no task (its selector's epoll fd, or its executor
+		// queue's condition), learned from its stack; read by the watchdog thread only
+		private long idleWait = NO_WAIT;
 
-		private int idleLockSeen;
+		private int idleWaitSeen;
 
-		private int lockAtPost;
+		private long waitAtPost = NO_WAIT;
 
-		private boolean waitingAtPost;
+		// the thread's CPU time and System.nanoTime() when the watchdog posted the pending probe
+		volatile long cpuAtPost = -1;
+
+		volatile long wallAtPost;
 
 		Loop(String group, int index, Executor executor, LongSupplier nanoClock) {
 			this.group = group;
@@ -837,7 +868,11 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			if (thread == null) {
 				return false;
 			}
-			long cpu = CPU_TIME ? THREADS.getThreadCpuTime(threadId(thread)) : -1;
+			if (this.idleWaitSeen < IDLE_WAIT_CONFIRMATIONS) {
+				return false;
+			}
+			// thread CPU clocks count every nanosecond on Linux, not coarse ticks as elsewhere
+			long cpu = (CPU_TIME && IDLE_CHECK) ? THREADS.getThreadCpuTime(threadId(thread)) : -1;
 			if (cpu >= 0 && cpu == this.idleCpu) {
 				// it has not run since it was last seen waiting for work, so it still waits
 				return true;
@@ -848,79 +883,101 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		}
 
 		private boolean waitsForWork(Thread thread) {
+			return this.idleWaitSeen >= IDLE_WAIT_CONFIRMATIONS && waitOf(thread) == this.idleWait;
+		}
+
+		/**
+		 * What the thread waits on right now: the file descriptor of the epoll (or ring) it
+		 * waits in, or the identity of the queue condition it waits on; {@link #NO_WAIT} for
+		 * anything else.
+		 */
+		private long waitOf(Thread thread) {
 			String task = this.task;
 			if (task != null && !task.equals(this.idleWaitTask)) {
 				closeIdleWait();
-				this.idleWait = IdleWait.open(task);
+				this.idleWaitFile = IdleWait.open(task);
 				this.idleWaitTask = task;
 			}
-			IdleWait idleWait = this.idleWait;
-			if (idleWait != null && idleWait.isWaiting()) {
-				return true;
-			}
-			if (this.idleLockSeen < IDLE_LOCK_CONFIRMATIONS) {
-				return false;
+			IdleWait file = this.idleWaitFile;
+			if (file != null) {
+				long fd = file.waitingOn();
+				if (fd >= 0) {
+					return IO_WAIT | fd;
+				}
 			}
 			ThreadInfo info = THREADS.getThreadInfo(threadId(thread), 0);
-			return info != null && waitsOnItsQueue(info) && info.getLockInfo().getIdentityHashCode() == this.idleLock;
+			if (info != null && waitsOnAQueue(info)) {
+				return QUEUE_WAIT | (info.getLockInfo().getIdentityHashCode() & 0xffff_ffffL);
+			}
+			return NO_WAIT;
 		}
 
 		/**
-		 * Before a probe is posted to a thread whose idle wait is not known yet: notes what the
-		 * thread waits on, if anything.
+		 * Before a probe is posted: notes the thread's CPU time, and, while its idle wait is
+		 * not known, how it waits if its stack shows the wait for work of a Netty loop or an
+		 * executor ({@link StackFrames#isIdle}; a task that blocks in a selector or on a queue of
+		 * its own has its own frames on top).
 		 */
-		void noteWaitBeforePost() {
-			this.waitingAtPost = false;
+		void noteBeforePost() {
 			Thread thread = this.thread;
-			if (this.idleLockSeen >= IDLE_LOCK_CONFIRMATIONS || thread == null) {
+			this.waitAtPost = NO_WAIT;
+			this.cpuAtPost = (CPU_TIME && thread != null) ? THREADS.getThreadCpuTime(threadId(thread)) : -1;
+			this.wallAtPost = System.nanoTime();
+			if (thread == null || this.idleWaitSeen >= IDLE_WAIT_CONFIRMATIONS) {
 				return;
 			}
-			ThreadInfo info = THREADS.getThreadInfo(threadId(thread), 0);
-			if (info != null && waitsOnItsQueue(info)) {
-				this.waitingAtPost = true;
-				this.lockAtPost = info.getLockInfo().getIdentityHashCode();
+			long wait = waitOf(thread);
+			if (wait == NO_WAIT) {
+				return;
+			}
+			ThreadInfo info = THREADS.getThreadInfo(threadId(thread), IDLE_STACK_DEPTH);
+			if (info != null && StackFrames.isIdle(info.getStackTrace()) && wait == waitOf(thread)) {
+				this.waitAtPost = wait;
 			}
 		}
 
 		/**
-		 * After a probe ran: if the thread waited on a queue's condition when the probe was
-		 * posted and ran it at once, that wait was its idle wait for work (a task blocked on a
-		 * condition would have held the probe up).
+		 * After a probe ran: if the thread waited for work when the probe was posted and ran
+		 * it at once, that wait is its idle wait; seen twice in a row, it is learned.
 		 */
 		void learnIdleWait(long delay) {
-			if (!this.waitingAtPost || this.idleLockSeen >= IDLE_LOCK_CONFIRMATIONS) {
+			long wait = this.waitAtPost;
+			this.waitAtPost = NO_WAIT;
+			if (wait == NO_WAIT || this.idleWaitSeen >= IDLE_WAIT_CONFIRMATIONS) {
 				return;
 			}
-			this.waitingAtPost = false;
 			if (delay > PROMPT_NANOS) {
-				return;
+				this.idleWaitSeen = 0;
 			}
-			if (this.idleLockSeen > 0 && this.lockAtPost == this.idleLock) {
-				this.idleLockSeen++;
+			else if (this.idleWaitSeen > 0 && wait == this.idleWait) {
+				this.idleWaitSeen++;
 			}
 			else {
-				this.idleLock = this.lockAtPost;
-				this.idleLockSeen = 1;
+				this.idleWait = wait;
+				this.idleWaitSeen = 1;
 			}
 		}
 
+		/**
+		 * Forgets the learned idle wait: the thread changed, or the loop stalled.
+		 */
 		void forgetIdleWait() {
 			this.idleCpu = -1;
-			this.idleLockSeen = 0;
-			this.waitingAtPost = false;
+			this.idleWaitSeen = 0;
+			this.waitAtPost = NO_WAIT;
 		}
 
-		private static boolean waitsOnItsQueue(ThreadInfo info) {
+		private static boolean waitsOnAQueue(ThreadInfo info) {
 			Thread.State state = info.getThreadState();
 			return (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING)
 					&& info.getLockInfo() != null && QUEUE_CONDITION.equals(info.getLockInfo().getClassName());
 		}
 
-		private void closeIdleWait() {
-			IdleWait idleWait = this.idleWait;
-			if (idleWait != null) {
-				idleWait.close();
-				this.idleWait = null;
+		void closeIdleWait() {
+			IdleWait file = this.idleWaitFile;
+			if (file != null) {
+				file.close();
+				this.idleWaitFile = null;
 			}
 			this.idleWaitTask = null;
 		}

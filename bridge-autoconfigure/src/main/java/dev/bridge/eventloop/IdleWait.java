@@ -89,7 +89,39 @@ final class IdleWait implements AutoCloseable {
 	 * @return {@code true} only when it does; {@code false} when unknown
 	 */
 	boolean isWaiting() {
-		return WAIT_CALLS.contains(syscall());
+		return waitingOn() >= 0;
+	}
+
+	/**
+	 * The file descriptor the thread waits for I/O events on right now (its epoll instance
+	 * or ring): a loop's own one tells its idle wait from a task blocked in another selector.
+	 * @return the descriptor, -1 when the thread does not wait for I/O events or when unknown
+	 */
+	long waitingOn() {
+		int read = read();
+		if (read <= 0) {
+			return -1;
+		}
+		String[] fields = new String(this.buffer.array(), 0, read, StandardCharsets.US_ASCII).trim().split(" ");
+		try {
+			if (fields.length < 2 || !WAIT_CALLS.contains(Integer.parseInt(fields[0]))) {
+				return -1;
+			}
+			return Long.parseLong(fields[1].startsWith("0x") ? fields[1].substring(2) : fields[1], 16);
+		}
+		catch (NumberFormatException ex) {
+			return -1;
+		}
+	}
+
+	private int read() {
+		try {
+			this.buffer.clear();
+			return this.file.read(this.buffer, 0);
+		}
+		catch (IOException | RuntimeException ex) {
+			return -1;
+		}
 	}
 
 	/**

@@ -153,8 +153,8 @@ public class LoopCallRecorder implements SmartLifecycle {
 			stream.setReuse(true);
 			stream.setOrdered(false);
 			stream.onFlush(this::flushed);
-			this.reports.recorderStarted();
 			stream.startAsync();
+			this.reports.recorderStarted();
 			this.stream = stream;
 		}
 	}

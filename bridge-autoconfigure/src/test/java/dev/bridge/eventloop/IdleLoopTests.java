@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -81,6 +82,7 @@ class IdleLoopTests {
 	@Test
 	void idleLoopsAreNotWokenEachRoundWhileBlockedOnesAreCaught() throws Exception {
 		EventLoop nettyLoop = this.netty.next();
+		String nettyThread = nettyThread(nettyLoop);
 		EventLoopReports reports = new EventLoopReports();
 		EventLoopWatchdog watchdog = new EventLoopWatchdog(Duration.ofMillis(10), Duration.ofMillis(100),
 				Duration.ZERO, List.of(TestLoops.source("netty", nettyLoop), TestLoops.source("plain", this.plain)),
@@ -89,34 +91,61 @@ class IdleLoopTests {
 		watchdog.onProbeDelay((group, delay) -> probes.computeIfAbsent(group, (key) -> new AtomicLong()).incrementAndGet());
 		watchdog.start();
 		try {
-			// the Netty loop waits in epoll_wait; the plain worker waits on its queue's condition,
-			// which the watchdog learns from a few probes that ran at once
-			await().atMost(Duration.ofSeconds(10))
-				.until(() -> count(probes, "netty") >= 1 && count(probes, "plain") >= 5);
-			long rounds = watchdog.rounds();
-			long nettyProbes = count(probes, "netty");
-			long plainProbes = count(probes, "plain");
-			await().atMost(Duration.ofSeconds(30)).until(() -> watchdog.rounds() >= rounds + 60);
-			long roundsMeanwhile = watchdog.rounds() - rounds;
-			// one probe a second at most (100 rounds of 10 ms), not one a round
-			assertThat(count(probes, "netty") - nettyProbes).isLessThanOrEqualTo(roundsMeanwhile / 10 + 2);
-			assertThat(count(probes, "plain") - plainProbes).isLessThanOrEqualTo(roundsMeanwhile / 10 + 2);
+			// the Netty loop waits in epoll_wait, the plain worker on its queue: once the watchdog
+			// has seen them wait there, 60 rounds (600 ms) go by with a probe a second at most
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> probesDuring(watchdog, probes, "netty", 60) <= 2 && probesDuring(watchdog, probes, "plain", 60) <= 2);
 
-			// a task that blocks either loop is seen at the next round and caught
-			String nettyThread = nettyThread(nettyLoop);
-			nettyLoop.execute(() -> hold(this.release));
-			this.plain.execute(() -> hold(this.release));
-			for (String thread : List.of(nettyThread, "plain-loop")) {
-				await().atMost(Duration.ofSeconds(10))
-					.until(() -> reports.recentStalls()
-						.stream()
-						.anyMatch((report) -> thread.equals(report.thread()) && report.cause() == StallCause.BLOCKED
-								&& report.stack().stream().anyMatch((frame) -> frame.contains("IdleLoopTests.hold"))));
-			}
+			// a task that waits in a selector of its own, or on a queue of its own, is no idle
+			// wait: both are caught within the 300 ms they block, far below the one-second probe
+			nettyLoop.execute(() -> selectFor(300));
+			this.plain.execute(() -> pollFor(300));
+			await().atMost(Duration.ofSeconds(30)).until(() -> stalled(reports, nettyThread) && stalled(reports, "plain-loop"));
+			assertThat(reports.recentStalls()).filteredOn((report) -> "plain-loop".equals(report.thread()))
+				.first()
+				.satisfies((report) -> {
+					assertThat(report.cause()).isEqualTo(StallCause.BLOCKED);
+					assertThat(report.stack()).anyMatch((frame) -> frame.contains("IdleLoopTests.pollFor"));
+				});
+			assertThat(reports.recentStalls()).filteredOn((report) -> nettyThread.equals(report.thread()))
+				.first()
+				.satisfies((report) -> assertThat(report.stack()).anyMatch((frame) -> frame.contains("IdleLoopTests.selectFor")));
 		}
 		finally {
 			this.release.countDown();
 			watchdog.stop();
+		}
+	}
+
+	/**
+	 * Probes of one group while the next {@code rounds} rounds go by.
+	 */
+	private static long probesDuring(EventLoopWatchdog watchdog, Map<String, AtomicLong> probes, String group, int rounds) {
+		long start = watchdog.rounds();
+		long before = count(probes, group);
+		await().atMost(Duration.ofSeconds(30)).until(() -> watchdog.rounds() >= start + rounds);
+		return count(probes, group) - before;
+	}
+
+	private static boolean stalled(EventLoopReports reports, String thread) {
+		return reports.recentStalls().stream().anyMatch((report) -> thread.equals(report.thread()));
+	}
+
+	private static void selectFor(long millis) {
+		try (Selector selector = Selector.open()) {
+			selector.select(millis);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static void pollFor(long millis) {
+		try {
+			new LinkedBlockingQueue<String>().poll(millis, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
