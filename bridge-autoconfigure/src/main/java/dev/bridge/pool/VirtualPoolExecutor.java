@@ -161,21 +161,16 @@ final class VirtualPoolExecutor extends ThreadPoolExecutor {
 	 * Starts a thread for a task on a place taken for it.
 	 */
 	private void start(Runnable task) {
-		Thread thread = null;
 		try {
-			thread = this.threadFactory.newThread(() -> run(task));
+			Thread thread = this.threadFactory.newThread(() -> run(task));
 			if (thread == null) {
 				throw new IllegalStateException("The thread factory of " + this + " created no thread");
 			}
-			this.threads.add(thread);
 			thread.start();
 		}
 		catch (RuntimeException | Error ex) {
 			// Out of memory for a thread: the place is free again; queued tasks get their turn
 			// when a running task ends.
-			if (thread != null) {
-				this.threads.remove(thread);
-			}
 			releasePlace();
 			tryTerminate();
 			throw ex;
@@ -184,6 +179,9 @@ final class VirtualPoolExecutor extends ThreadPoolExecutor {
 
 	private void run(Runnable task) {
 		Thread self = Thread.currentThread();
+		// Registered by the thread itself, not by the submitter (often an event loop); a
+		// shutdownNow that missed it is seen just below.
+		this.threads.add(self);
 		try {
 			if (this.stopped) {
 				self.interrupt();
