@@ -6,9 +6,10 @@ import io.micrometer.context.ContextSnapshot;
 
 import org.springframework.core.task.AsyncTaskExecutor;
 
-import dev.bridge.aspect.WebFluxDispatch;
 import dev.bridge.context.ContextCarrier;
+import dev.bridge.offload.WebFluxDispatch;
 import dev.bridge.pool.BlockingPool;
+import dev.bridge.pool.PoolAccess;
 import reactor.core.Disposable;
 
 /**
@@ -43,14 +44,14 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 
 	@Override
 	public void execute(Runnable task) {
-		if (BlockingPool.current() == this.pool || REFUSED_IN_PLACE.get() != null) {
+		if (PoolAccess.current() == this.pool || REFUSED_IN_PLACE.get() != null) {
 			task.run();
 			return;
 		}
 		ContextSnapshot snapshot = this.contextCarrier.captureThread();
 		Runnable dispatched = WebFluxDispatch.mark(task);
 		try {
-			this.pool.execute(() -> {
+			PoolAccess.execute(this.pool, () -> {
 				try (ContextSnapshot.Scope scope = snapshot.setThreadLocals()) {
 					dispatched.run();
 				}
