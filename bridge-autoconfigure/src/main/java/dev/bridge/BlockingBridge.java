@@ -9,29 +9,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
-import io.micrometer.context.ContextSnapshot;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
-import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import org.reactivestreams.Publisher;
 
 import org.springframework.context.SmartLifecycle;
 
 import dev.bridge.context.ContextCarrier;
 import dev.bridge.eventloop.EventLoops;
+import dev.bridge.offload.Offloader;
+import dev.bridge.offload.Offloaders;
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolSettings;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import reactor.util.context.ContextView;
 
 /**
  * The runtime that owns Bridge's bounded, named blocking pools: the two bridges between
@@ -57,7 +54,7 @@ public final class BlockingBridge implements SmartLifecycle {
 	/**
 	 * Name of the observation of each offloaded call.
 	 */
-	public static final String OBSERVATION_NAME = "bridge.blocking";
+	public static final String OBSERVATION_NAME = Offloader.OBSERVATION_NAME;
 
 	/**
 	 * Lifecycle phase: stopped after the web server (which stops at
@@ -70,13 +67,16 @@ public final class BlockingBridge implements SmartLifecycle {
 
 	private static final String SPAWN = "BlockingBridge.spawn";
 
+	static {
+		// How the aspect and the WebFlux integration reach the pipeline behind spawn.
+		Offloaders.install((bridge) -> ((BlockingBridge) bridge).offloader);
+	}
+
 	private final Map<String, BlockingPool> pools;
 
 	private final Duration awaitTermination;
 
-	private final ObservationRegistry observationRegistry;
-
-	private final ContextCarrier contextCarrier;
+	private final Offloader offloader;
 
 	private volatile boolean running;
 
@@ -95,8 +95,8 @@ public final class BlockingBridge implements SmartLifecycle {
 		}
 		this.pools = Collections.unmodifiableMap(created);
 		this.awaitTermination = builder.awaitTermination;
-		this.observationRegistry = builder.observationRegistry;
-		this.contextCarrier = builder.contextCarrier;
+		this.offloader = new Offloader(this::pool, builder.observationRegistry, builder.contextCarrier,
+				BridgeFailures.INSTANCE);
 	}
 
 	/**
@@ -132,7 +132,7 @@ public final class BlockingBridge implements SmartLifecycle {
 	 */
 	public <T> Mono<T> spawn(String pool, Callable<? extends T> task) {
 		Objects.requireNonNull(task, "task must not be null");
-		return mono(pool, SPAWN, null, () -> Mono.justOrEmpty(task.call()));
+		return this.offloader.mono(pool, SPAWN, null, () -> Mono.justOrEmpty(task.call()));
 	}
 
 	/**
@@ -172,197 +172,9 @@ public final class BlockingBridge implements SmartLifecycle {
 		Objects.requireNonNull(fn, "fn must not be null");
 		BlockingPool target = pool(pool);
 		return items.buffer(batchSize)
-			.flatMapSequential((batch) -> this.<List<R>>mono(target.name(), "BlockingBridge.spawnBatched", null,
-					() -> Mono.justOrEmpty(fn.apply(batch))), concurrency, 1)
+			.flatMapSequential((batch) -> this.offloader.<List<R>>mono(target.name(), "BlockingBridge.spawnBatched",
+					null, () -> Mono.justOrEmpty(fn.apply(batch))), concurrency, 1)
 			.flatMapIterable(Function.identity());
-	}
-
-	/**
-	 * What {@code @Blocking} does for a method returning {@code Mono}: the invocation is
-	 * deferred to subscription and runs on the pool, with the caller's context, as an
-	 * observation, under a timeout.
-	 * @param <T> element type
-	 * @param pool the pool name
-	 * @param call name of the call, for the {@code method} tag and error messages
-	 * @param timeout per-call timeout, {@code null} for the pool's
-	 * @param invocation produces the Mono on the pool thread
-	 * @return the offloaded Mono
-	 */
-	public <T> Mono<T> mono(String pool, String call, @Nullable Duration timeout,
-			Callable<? extends Mono<T>> invocation) {
-		return offload(pool, call, timeout, false, (offload, timed) -> {
-			Mono<T> mono = Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error, Mono::empty))
-				.onErrorMap(offload::deliverable)
-				.subscribeOn(offload.lane())
-				.contextWrite(offload::enrich)
-				.doOnCancel(offload::cancel);
-			if (timed != null) {
-				// Nothing for a subscriber that left meanwhile: Reactor would log the error as dropped.
-				mono = mono.timeout(offload.timer(), Mono.defer(() -> offload.hasSubscriberLeft() ? Mono.empty()
-						: Mono.error(new BlockingTimeoutException(pool, call, timed))));
-			}
-			// A subscriber that cancelled gets no error that raced its cancel (a timeout, a
-			// refusal): it would only be logged as dropped. Marked first thing on cancel.
-			return stopObservationOnTerminal(mono.onErrorMap(BlockingBridge::unwrapRejection), offload)
-				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Mono.empty() : Mono.error(ex))
-				.doOnCancel(offload::subscriberLeft);
-		}, Mono::deferContextual);
-	}
-
-	/**
-	 * What {@code @Blocking} does for a method returning {@code Flux}: the invocation and
-	 * each request hop run on the pool, with the caller's context, as an observation; the
-	 * timeout bounds the whole stream. The stream keeps one pool thread from its subscription
-	 * until it ends, so that later demand is never refused once items have been sent.
-	 * @param <T> element type
-	 * @param pool the pool name
-	 * @param call name of the call, for the {@code method} tag and error messages
-	 * @param timeout per-call timeout, {@code null} for the pool's
-	 * @param invocation produces the Flux on the pool thread
-	 * @return the offloaded Flux
-	 */
-	public <T> Flux<T> flux(String pool, String call, @Nullable Duration timeout,
-			Callable<? extends Publisher<T>> invocation) {
-		return offload(pool, call, timeout, true, (offload, timed) -> {
-			// A stream abandoned at shutdown while it waits for demand is failed through the
-			// call's own channel: no Reactor signal is pending then.
-			Flux<T> flux = Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error, Flux::empty))
-				.onErrorMap(offload::deliverable)
-				.subscribeOn(offload.lane())
-				.contextWrite(offload::enrich)
-				.doOnCancel(offload::cancel)
-				.takeUntilOther(offload.failures());
-			if (timed != null) {
-				flux = flux.timeout(offload.timer(),
-						(item) -> Mono.delay(offload.remaining(timed), Schedulers.parallel()),
-						Flux.defer(() -> offload.hasSubscriberLeft() ? Flux.empty()
-								: Flux.error(new BlockingTimeoutException(pool, call, timed))));
-			}
-			// Stopped on the terminal signal before it travels on: see stopObservationOnTerminal.
-			return flux.onErrorMap(BlockingBridge::unwrapRejection)
-				.doOnComplete(offload::stopObservation)
-				.doOnError(offload::stopObservation)
-				.doOnCancel(offload::stopObservation)
-				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Flux.empty() : Flux.error(ex))
-				.doOnCancel(offload::subscriberLeft);
-		}, Flux::deferContextual);
-	}
-
-	/**
-	 * The opening shared by {@link #mono} and {@link #flux}: resolves the pool and timeout,
-	 * captures the caller's context at assembly, and at each subscription starts a call.
-	 */
-	private <P> P offload(String pool, String call, @Nullable Duration timeout, boolean stream,
-			java.util.function.BiFunction<OffloadCall, @Nullable Duration, P> body,
-			Function<Function<ContextView, P>, P> deferContextual) {
-		BlockingPool target = pool(pool);
-		Duration effectiveTimeout = effectiveTimeout(target, timeout);
-		ContextSnapshot assembly = this.contextCarrier.captureThread();
-		Observation caller = this.observationRegistry.getCurrentObservation();
-		return deferContextual.apply((context) -> body
-			.apply(newCall(target, call, assembly, caller, context, stream, effectiveTimeout), effectiveTimeout));
-	}
-
-	/**
-	 * The parent observation is, in order: the subscriber's (Reactor context), the one
-	 * current where the call was made, the one current where it is subscribed.
-	 */
-	private OffloadCall newCall(BlockingPool pool, String call, ContextSnapshot assembly, @Nullable Observation caller,
-			ContextView context, boolean stream, @Nullable Duration timeout) {
-		Observation parent = live(context.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
-		if (parent == null) {
-			parent = live(caller);
-		}
-		if (parent == null) {
-			parent = live(this.observationRegistry.getCurrentObservation());
-		}
-		Observation observation = startObservation(pool.name(), call, parent);
-		return new OffloadCall(pool, call, assembly, this.contextCarrier.capture(context), observation, stream,
-				timeout);
-	}
-
-	/**
-	 * Skips finished {@value #OBSERVATION_NAME} observations: a call's observation is still
-	 * current on the pool thread while its result travels downstream, and must not become the
-	 * parent of the next call made there (the next batch, a {@code flatMap}'s next spawn).
-	 */
-	private static @Nullable Observation live(@Nullable Observation candidate) {
-		Observation current = candidate;
-		while (current != null && Boolean.TRUE.equals(current.getContext().get(OffloadCall.STOPPED))) {
-			current = (current.getContext().getParentObservation() instanceof Observation parent) ? parent : null;
-		}
-		return current;
-	}
-
-	private Observation startObservation(String pool, String call, @Nullable Observation parent) {
-		return Observation.createNotStarted(OBSERVATION_NAME, this.observationRegistry)
-			.lowCardinalityKeyValue("pool", pool)
-			.lowCardinalityKeyValue("method", call)
-			.contextualName("blocking " + call)
-			.parentObservation(parent)
-			.start();
-	}
-
-	/**
-	 * Runs a call that something else already moved onto a pool (WebFlux's blocking
-	 * execution of a {@code @Blocking} handler) as a {@value #OBSERVATION_NAME} observation,
-	 * child of the current one.
-	 * @param <T> result type
-	 * @param pool the pool the call runs on
-	 * @param call name of the call, for the {@code method} tag
-	 * @param body the call
-	 * @return its result
-	 * @throws Exception whatever the call throws, unchanged, except an error that Reactor
-	 * treats as fatal, which is logged and wrapped in a {@link BlockingFatalErrorException}
-	 * (thrown as is, WebFlux would never answer the request)
-	 */
-	public <T> T observe(String pool, String call, Callable<T> body) throws Exception {
-		Observation observation = startObservation(pool, call, live(this.observationRegistry.getCurrentObservation()));
-		try (Observation.Scope scope = observation.openScope()) {
-			return body.call();
-		}
-		catch (Exception | Error ex) {
-			observation.error(ex);
-			if (ex instanceof Error error && BlockingFatalErrorException.isJvmFatal(error)) {
-				BlockingFatalErrorException wrapped = new BlockingFatalErrorException(pool, call, error);
-				logger.error(wrapped.getMessage(), error);
-				throw wrapped;
-			}
-			throw ex;
-		}
-		finally {
-			observation.stop();
-		}
-	}
-
-	/**
-	 * Stops the call's observation on the terminal signal before it travels on, as
-	 * Micrometer's own Reactor instrumentation does, rather than after it ({@code doFinally}):
-	 * the timer and span then cover the call, not what downstream operators do with its
-	 * result on the pool thread, and they are recorded by the time the caller has the result.
-	 */
-	private static <T> Mono<T> stopObservationOnTerminal(Mono<T> mono, OffloadCall offload) {
-		return mono.doOnSuccess((value) -> offload.stopObservation())
-			.doOnError(offload::stopObservation)
-			.doOnCancel(offload::stopObservation);
-	}
-
-	private static @Nullable Duration effectiveTimeout(BlockingPool pool, @Nullable Duration timeout) {
-		return (timeout != null) ? timeout : pool.settings().timeout();
-	}
-
-	/**
-	 * Reactor wraps a scheduler's refusal in its own exception; callers should see the
-	 * bridge's, which says which pool is full or closing and what to do.
-	 */
-	private static Throwable unwrapRejection(Throwable ex) {
-		if (ex instanceof RejectedExecutionException && !(ex instanceof BlockingPoolSaturatedException)
-				&& !(ex instanceof BlockingBridgeShutdownException)
-				&& (ex.getCause() instanceof BlockingPoolSaturatedException
-						|| ex.getCause() instanceof BlockingBridgeShutdownException)) {
-			return ex.getCause();
-		}
-		return ex;
 	}
 
 	// ---- block_on --------------------------------------------------------------------

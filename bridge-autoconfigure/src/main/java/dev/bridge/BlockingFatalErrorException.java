@@ -36,15 +36,4 @@ public class BlockingFatalErrorException extends RuntimeException {
 		return this.pool;
 	}
 
-	/**
-	 * Whether Reactor treats the error as fatal to the JVM and would throw it instead of
-	 * signalling it (see {@code reactor.core.Exceptions#throwIfJvmFatal}).
-	 * @param ex the error
-	 * @return whether it needs wrapping to reach the caller
-	 */
-	static boolean isJvmFatal(Throwable ex) {
-		return ex instanceof VirtualMachineError || ex instanceof LinkageError
-				|| "java.lang.ThreadDeath".equals(ex.getClass().getName());
-	}
-
 }

@@ -1,13 +1,15 @@
 package dev.bridge;
 
+import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 
-import dev.bridge.pool.PoolFailures;
+import dev.bridge.offload.OffloadFailures;
 
 /**
- * The public exceptions that pools throw on behalf of a {@link BlockingBridge}.
+ * The public exceptions that pools and offloaded calls deliver on behalf of a
+ * {@link BlockingBridge}.
  */
-enum BridgeFailures implements PoolFailures {
+enum BridgeFailures implements OffloadFailures {
 
 	INSTANCE;
 
@@ -24,6 +26,21 @@ enum BridgeFailures implements PoolFailures {
 	@Override
 	public RuntimeException failure(String property, String problem, String fix) {
 		return new BridgeConfigurationException(property, problem, fix);
+	}
+
+	@Override
+	public RuntimeException timedOut(String pool, String call, Duration timeout) {
+		return new BlockingTimeoutException(pool, call, timeout);
+	}
+
+	@Override
+	public RuntimeException fatal(String pool, String call, Error error) {
+		return new BlockingFatalErrorException(pool, call, error);
+	}
+
+	@Override
+	public boolean isRefusal(Throwable ex) {
+		return ex instanceof BlockingPoolSaturatedException || ex instanceof BlockingBridgeShutdownException;
 	}
 
 }

@@ -1,5 +1,13 @@
 package dev.bridge;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -10,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The package structure: the public API in {@code dev.bridge} over internal mechanism
@@ -18,7 +27,10 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  */
 class ArchitectureTests {
 
-	/** Mechanism packages: they know neither the public API nor Spring's integrations. */
+	/**
+	 * Mechanism packages: they know neither the public API nor Spring's integrations. Internal:
+	 * applications (the demo) use none of them.
+	 */
 	static final String[] INTERNAL = { "dev.bridge.pool..", "dev.bridge.eventloop..", "dev.bridge.context..",
 			"dev.bridge.settings..", "dev.bridge.offload.." };
 
@@ -56,6 +68,40 @@ class ArchitectureTests {
 	}
 
 	@Test
+	void onlyTheApiAndTheIntegrationsThatMoveCallsUseTheOffloadPipeline() {
+		noClasses().that()
+			.resideOutsideOfPackages("dev.bridge", "dev.bridge.offload..", "dev.bridge.aspect..", "dev.bridge.web..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAPackage("dev.bridge.offload..")
+			.check(CLASSES);
+	}
+
+	@Test
+	void everyPackageBelongsToALayer() {
+		Set<String> layered = new TreeSet<>();
+		Stream.of(INTERNAL, INTEGRATION)
+			.flatMap(Arrays::stream)
+			.map((pattern) -> pattern.substring(0, pattern.length() - 2))
+			.forEach(layered::add);
+		layered.add("dev.bridge");
+		layered.add("dev.bridge.autoconfigure");
+		assertThat(CLASSES.stream().map((type) -> topPackage(type.getPackageName())).distinct())
+			.allSatisfy((name) -> assertThat(layered).as("layers").contains(name));
+	}
+
+	@Test
+	void blockingBridgeOffersOnlyWhatApplicationsCall() {
+		Set<String> methods = Arrays.stream(BlockingBridge.class.getDeclaredMethods())
+			.filter((method) -> Modifier.isPublic(method.getModifiers()))
+			.map(Method::getName)
+			.collect(Collectors.toCollection(TreeSet::new));
+		assertThat(methods).containsExactlyInAnyOrder("builder", "spawn", "spawnBatched", "blockOn", "scheduler", "pool",
+				"hasPool", "pools", "getAwaitTermination", "start", "stop", "isRunning", "isPauseable", "getPhase",
+				"close", "isClosed");
+	}
+
+	@Test
 	void nothingDependsOnTheAutoConfiguration() {
 		noClasses().that()
 			.resideOutsideOfPackage("dev.bridge.autoconfigure..")
@@ -73,19 +119,23 @@ class ArchitectureTests {
 		return all;
 	}
 
+	private static String topPackage(String name) {
+		if (!name.startsWith("dev.bridge.")) {
+			return name;
+		}
+		String rest = name.substring("dev.bridge.".length());
+		int dot = rest.indexOf('.');
+		return "dev.bridge." + ((dot < 0) ? rest : rest.substring(0, dot));
+	}
+
 	/** One slice per package directly under {@code dev.bridge}, and the root package as its own. */
 	private static final SliceAssignment PACKAGES = new SliceAssignment() {
 
 		@Override
 		public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
 			String name = javaClass.getPackageName();
-			if (name.equals("dev.bridge")) {
-				return SliceIdentifier.of("dev.bridge");
-			}
-			if (name.startsWith("dev.bridge.")) {
-				String rest = name.substring("dev.bridge.".length());
-				int dot = rest.indexOf('.');
-				return SliceIdentifier.of("dev.bridge." + ((dot < 0) ? rest : rest.substring(0, dot)));
+			if (name.equals("dev.bridge") || name.startsWith("dev.bridge.")) {
+				return SliceIdentifier.of(topPackage(name));
 			}
 			return SliceIdentifier.ignore();
 		}

@@ -1,7 +1,6 @@
 package dev.bridge;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.MDC;
 
 import dev.bridge.pool.PoolSettings;
@@ -32,44 +32,17 @@ import static org.awaitility.Awaitility.await;
  */
 class BlockingBridgeTests {
 
-	private final List<BlockingBridge> bridges = new ArrayList<>();
-
-	private final List<CountDownLatch> gates = new ArrayList<>();
+	@RegisterExtension
+	final ClosingBridges bridges = new ClosingBridges();
 
 	@AfterEach
-	void closeBridges() {
-		this.gates.forEach((gate) -> {
-			while (gate.getCount() > 0) {
-				gate.countDown();
-			}
-		});
-		this.bridges.forEach(BlockingBridge::close);
+	void clearMdc() {
 		MDC.clear();
-	}
-
-	private BlockingBridge bridge(PoolSettings... pools) {
-		BlockingBridge.Builder builder = BlockingBridge.builder().awaitTermination(Duration.ofSeconds(5));
-		for (PoolSettings pool : pools) {
-			builder.pool(pool);
-		}
-		BlockingBridge bridge = builder.build();
-		this.bridges.add(bridge);
-		return bridge;
-	}
-
-	private CountDownLatch gate() {
-		CountDownLatch gate = new CountDownLatch(1);
-		this.gates.add(gate);
-		return gate;
-	}
-
-	private static PoolSettings small(String name, int threads, int queue) {
-		return PoolSettings.defaults(name).withMaxThreads(threads).withQueueCapacity(queue);
 	}
 
 	@Test
 	void spawnRunsOnANamedDaemonPoolThreadThatIsNotNonBlocking() {
-		BlockingBridge bridge = bridge();
+		BlockingBridge bridge = this.bridges.create();
 		StepVerifier.create(bridge.spawn(Thread::currentThread)).assertNext((thread) -> {
 			assertThat(thread.getName()).startsWith("bridge-default-");
 			assertThat(thread.isDaemon()).isTrue();
@@ -79,7 +52,7 @@ class BlockingBridgeTests {
 
 	@Test
 	void spawnIsLazyUntilSubscribed() {
-		BlockingBridge bridge = bridge();
+		BlockingBridge bridge = this.bridges.create();
 		AtomicInteger calls = new AtomicInteger();
 		Mono<Integer> mono = bridge.spawn(calls::incrementAndGet);
 		assertThat(calls).hasValue(0);
@@ -88,12 +61,12 @@ class BlockingBridgeTests {
 
 	@Test
 	void spawnOfNullCompletesEmpty() {
-		StepVerifier.create(bridge().spawn(() -> null)).verifyComplete();
+		StepVerifier.create(this.bridges.create().spawn(() -> null)).verifyComplete();
 	}
 
 	@Test
 	void spawnOnANamedPoolUsesItsThreads() {
-		BlockingBridge bridge = bridge(small("images", 2, 4));
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("images", 2, 4));
 		StepVerifier.create(bridge.spawn("images", () -> Thread.currentThread().getName()))
 			.assertNext((name) -> assertThat(name).startsWith("bridge-images-"))
 			.verifyComplete();
@@ -101,7 +74,7 @@ class BlockingBridgeTests {
 
 	@Test
 	void spawnOnAnUnknownPoolNamesTheKnownOnesAndTheFix() {
-		BlockingBridge bridge = bridge(small("images", 2, 4));
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("images", 2, 4));
 		assertThatExceptionOfType(UnknownBlockingPoolException.class).isThrownBy(() -> bridge.spawn("imgs", () -> 1))
 			.withMessage("No blocking pool named 'imgs'; configured pools are [default, images]. "
 					+ "Define it with bridge.pools.imgs.max-threads=... or use one of the configured names");
@@ -110,14 +83,14 @@ class BlockingBridgeTests {
 	@Test
 	void exceptionsFromTheTaskReachTheSubscriberUnchanged() {
 		IllegalStateException failure = new IllegalStateException("boom");
-		StepVerifier.create(bridge().spawn(() -> {
+		StepVerifier.create(this.bridges.create().spawn(() -> {
 			throw failure;
 		})).expectErrorSatisfies((ex) -> assertThat(ex).isSameAs(failure)).verify(Duration.ofSeconds(5));
 	}
 
 	@Test
 	void checkedExceptionsAndErrorsReachTheSubscriberUnchangedAndFatalErrorsWrapped() {
-		BlockingBridge bridge = bridge();
+		BlockingBridge bridge = this.bridges.create();
 		Exception checked = new java.io.IOException("disk");
 		AssertionError assertion = new AssertionError("broken");
 		StackOverflowError fatal = new StackOverflowError("deep");
@@ -141,7 +114,7 @@ class BlockingBridgeTests {
 
 	@Test
 	void poolTimeoutFailsWithBlockingTimeoutExceptionAndInterruptsTheTask() {
-		BlockingBridge bridge = bridge(small("slow", 1, 10).withTimeout(Duration.ofMillis(100)));
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("slow", 1, 10).withTimeout(Duration.ofMillis(100)));
 		CountDownLatch interrupted = new CountDownLatch(1);
 		StepVerifier.create(bridge.spawn("slow", () -> {
 			try {
@@ -162,7 +135,7 @@ class BlockingBridgeTests {
 
 	@Test
 	void spawnBatchedRunsOneTaskPerBatchAndKeepsOrder() {
-		BlockingBridge bridge = bridge();
+		BlockingBridge bridge = this.bridges.create();
 		AtomicInteger tasks = new AtomicInteger();
 		Flux<Integer> results = bridge.spawnBatched(Flux.range(0, 1000), 100, (batch) -> {
 			tasks.incrementAndGet();
@@ -178,7 +151,7 @@ class BlockingBridgeTests {
 
 	@Test
 	void spawnBatchedWithConcurrencyRunsThatManyBatchesAtOnceAndKeepsOrder() {
-		BlockingBridge bridge = bridge(small("batch", 8, 100));
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("batch", 8, 100));
 		AtomicInteger running = new AtomicInteger();
 		AtomicInteger most = new AtomicInteger();
 		// The first four batches wait until all four run at once: with less concurrency they
@@ -205,24 +178,24 @@ class BlockingBridgeTests {
 
 	@Test
 	void spawnBatchedRejectsANonPositiveBatchSize() {
-		assertThatIllegalArgumentException().isThrownBy(() -> bridge().spawnBatched(Flux.just(1), 0, (b) -> b))
+		assertThatIllegalArgumentException().isThrownBy(() -> this.bridges.create().spawnBatched(Flux.just(1), 0, (b) -> b))
 			.withMessage("batchSize must be strictly positive, was 0");
 	}
 
 	@Test
 	void blockOnReturnsTheValueOffAnEventLoop() {
-		assertThat(bridge().blockOn(Mono.just("value"))).isEqualTo("value");
+		assertThat(this.bridges.create().blockOn(Mono.just("value"))).isEqualTo("value");
 	}
 
 	@Test
 	void blockOnWithTimeoutFailsWithBlockingTimeoutException() {
 		assertThatExceptionOfType(BlockingTimeoutException.class)
-			.isThrownBy(() -> bridge().blockOn(Mono.never(), Duration.ofMillis(50)));
+			.isThrownBy(() -> this.bridges.create().blockOn(Mono.never(), Duration.ofMillis(50)));
 	}
 
 	@Test
 	void blockOnOnAnEventLoopThrowsInsteadOfBlocking() {
-		BlockingBridge bridge = bridge();
+		BlockingBridge bridge = this.bridges.create();
 		Mono<Object> onLoop = Mono.fromCallable(() -> bridge.blockOn(Mono.never()))
 			.subscribeOn(Schedulers.parallel());
 		StepVerifier.create(onLoop)
@@ -234,14 +207,14 @@ class BlockingBridgeTests {
 
 	@Test
 	void blockOnCarriesTheCallersMdcIntoSpawnedWork() {
-		BlockingBridge bridge = bridge();
+		BlockingBridge bridge = this.bridges.create();
 		MDC.put("request", "r-1");
 		assertThat(bridge.blockOn(bridge.spawn(() -> MDC.get("request")))).isEqualTo("r-1");
 	}
 
 	@Test
 	void callersMdcIsVisibleInsideAndNotLeftOnThePoolThread() {
-		BlockingBridge bridge = bridge(small("one", 1, 10));
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
 		MDC.put("traceId", "abc");
 		Mono<String> seen = bridge.spawn("one", () -> MDC.get("traceId"));
 		MDC.clear();
@@ -253,8 +226,8 @@ class BlockingBridgeTests {
 
 	@Test
 	void closeDrainsQueuedAndRunningTasksWithinTheAwaitPeriod() throws Exception {
-		BlockingBridge bridge = bridge(small("one", 1, 10));
-		CountDownLatch gate = gate();
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
+		CountDownLatch gate = this.bridges.gate();
 		CountDownLatch started = new CountDownLatch(1);
 		List<String> results = new java.util.concurrent.CopyOnWriteArrayList<>();
 		bridge.spawn("one", () -> {
@@ -281,7 +254,7 @@ class BlockingBridgeTests {
 	void closeInterruptsWhatOutlivesTheAwaitPeriodAndFailsTasksThatNeverStarted() throws Exception {
 		BlockingBridge bridge = BlockingBridge.builder()
 			.awaitTermination(Duration.ofMillis(100))
-			.pool(small("one", 1, 10))
+			.pool(ClosingBridges.small("one", 1, 10))
 			.build();
 		this.bridges.add(bridge);
 		CountDownLatch started = new CountDownLatch(1);

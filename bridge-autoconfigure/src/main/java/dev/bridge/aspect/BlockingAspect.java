@@ -22,13 +22,16 @@ import org.springframework.core.ReactiveAdapterRegistry;
 
 import dev.bridge.Blocking;
 import dev.bridge.BlockingBridge;
+import dev.bridge.offload.Offloader;
+import dev.bridge.offload.Offloaders;
+import dev.bridge.offload.WebFluxDispatch;
 import reactor.core.publisher.Mono;
 
 /**
  * Moves {@link Blocking} methods onto the bridge's pools: {@code Mono}/{@code Flux} methods
  * are deferred to subscription and run on the pool, future-returning methods run on the pool,
  * and plain methods are guarded on event loops. Applied by Spring's auto-proxying as an
- * advisor whose pointcut is {@link BlockingMethod#findAnnotation}, the same rule start-up
+ * advisor whose pointcut is {@code BlockingMethod.findAnnotation}, the same rule start-up
  * validation checks, so what is validated is exactly what is moved.
  */
 public class BlockingAspect implements MethodInterceptor {
@@ -37,6 +40,8 @@ public class BlockingAspect implements MethodInterceptor {
 	private static final BlockingMethod NOT_BLOCKING = new BlockingMethod("", "", null, BlockingMethod.Kind.PLAIN);
 
 	private final BlockingBridge bridge;
+
+	private final Offloader offloader;
 
 	private final EventLoopGuard guard;
 
@@ -49,6 +54,7 @@ public class BlockingAspect implements MethodInterceptor {
 	 */
 	public BlockingAspect(BlockingBridge bridge, EventLoopGuard guard) {
 		this.bridge = bridge;
+		this.offloader = Offloaders.of(bridge);
 		this.guard = guard;
 	}
 
@@ -98,25 +104,25 @@ public class BlockingAspect implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		return switch (method.kind()) {
-			case MONO -> this.bridge.mono(method.pool(), method.name(), method.timeout(),
+			case MONO -> this.offloader.mono(method.pool(), method.name(), method.timeout(),
 					() -> (Mono<?>) proceed(invocation));
-			case FLUX -> this.bridge.flux(method.pool(), method.name(), method.timeout(),
+			case FLUX -> this.offloader.flux(method.pool(), method.name(), method.timeout(),
 					() -> (Publisher<?>) proceed(invocation));
-			case FUTURE -> this.bridge
+			case FUTURE -> this.offloader
 				.mono(method.pool(), method.name(), method.timeout(), () -> fromStage(proceed(invocation)))
 				.toFuture();
 			case REACTIVE_SINGLE -> {
 				if (KotlinDetector.isSuspendingFunction(invocation.getMethod())) {
 					SuspendingCall.dispatchOnSubscribingThread(invocation);
 				}
-				yield adaptBack(invocation, this.bridge.mono(method.pool(), method.name(), method.timeout(),
+				yield adaptBack(invocation, this.offloader.mono(method.pool(), method.name(), method.timeout(),
 						() -> Mono.from(toPublisher(proceed(invocation)))));
 			}
-			case REACTIVE_MULTI -> adaptBack(invocation, this.bridge.flux(method.pool(), method.name(),
+			case REACTIVE_MULTI -> adaptBack(invocation, this.offloader.flux(method.pool(), method.name(),
 					method.timeout(), () -> toPublisher(proceed(invocation))));
 			case PLAIN -> {
 				if (WebFluxDispatch.take()) {
-					yield this.bridge.observe(method.pool(), method.name(), () -> proceed(invocation));
+					yield this.offloader.observe(method.pool(), method.name(), () -> proceed(invocation));
 				}
 				this.guard.check(method);
 				yield invocation.proceed();

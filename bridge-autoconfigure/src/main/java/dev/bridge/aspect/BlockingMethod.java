@@ -81,7 +81,7 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 	 * @param targetClass the bean class
 	 * @return the annotation, or {@code null}
 	 */
-	public static @Nullable Blocking findAnnotation(Method method, Class<?> targetClass) {
+	static @Nullable Blocking findAnnotation(Method method, Class<?> targetClass) {
 		Blocking own = AnnotatedElementUtils.findMergedAnnotation(method, Blocking.class);
 		if (own != null) {
 			return own;
@@ -171,7 +171,7 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 	 * @param method the method
 	 * @return the kind
 	 */
-	public static Kind kindOf(Method method) {
+	static Kind kindOf(Method method) {
 		if (KotlinDetector.isSuspendingFunction(method)) {
 			return Kind.REACTIVE_SINGLE;
 		}
@@ -183,7 +183,7 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 	 * @param returnType the declared return type
 	 * @return the kind
 	 */
-	public static Kind kindOf(Class<?> returnType) {
+	static Kind kindOf(Class<?> returnType) {
 		if (Mono.class.isAssignableFrom(returnType)) {
 			return Kind.MONO;
 		}
@@ -218,7 +218,7 @@ public record BlockingMethod(String name, String pool, @Nullable Duration timeou
 	 * @param method the method
 	 * @return the description
 	 */
-	public static String describe(Class<?> targetClass, Method method) {
+	static String describe(Class<?> targetClass, Method method) {
 		return targetClass.getName() + "." + method.getName() + "(..)";
 	}
 

@@ -18,8 +18,8 @@ import org.springframework.web.reactive.config.WebFluxConfigurer;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.aspect.BlockingAspect;
+import dev.bridge.aspect.BlockingControllerMethods;
 import dev.bridge.context.ContextCarrier;
-import dev.bridge.web.BlockingControllerMethods;
 import dev.bridge.web.BlockingWebFluxConfigurer;
 import dev.bridge.web.BridgeExceptionHandler;
 

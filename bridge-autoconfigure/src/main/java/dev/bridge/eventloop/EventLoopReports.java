@@ -695,7 +695,7 @@ public class EventLoopReports {
 	 * @param method the blocking method, such as {@code java.lang.Thread.sleep}
 	 * @param stack the loop's stack, the blocking method first
 	 */
-	public void blockingCall(Thread thread, String method, StackTraceElement[] stack) {
+	void blockingCall(Thread thread, String method, StackTraceElement[] stack) {
 		List<String> frames = StackFrames.strings(stack);
 		List<String> culprit = StackFrames.strings(StackFrames.applicationFrames(stack));
 		Entry entry = add(Kind.BLOCKING_CALL, StallCause.BLOCKED, thread.getName(), this.nanoClock.getAsLong(),

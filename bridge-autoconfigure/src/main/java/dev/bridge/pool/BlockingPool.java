@@ -266,7 +266,7 @@ public final class BlockingPool {
 	 * @param decorator wraps each task before it is queued
 	 * @return the scheduler
 	 */
-	public Scheduler scheduler(UnaryOperator<Runnable> decorator) {
+	Scheduler scheduler(UnaryOperator<Runnable> decorator) {
 		return new PoolScheduler(this, decorator);
 	}
 
@@ -352,7 +352,7 @@ public final class BlockingPool {
 	 * @return the pool's handle on the task; disposing it cancels the task
 	 * @throws RejectedExecutionException if the queue is full or the pool is closed
 	 */
-	public Disposable execute(Runnable task, @Nullable Disposable owner) {
+	Disposable execute(Runnable task, @Nullable Disposable owner) {
 		return execute(task, null, owner);
 	}
 
@@ -428,7 +428,7 @@ public final class BlockingPool {
 	 * The pool whose task the calling thread is running, if any.
 	 * @return the pool, or {@code null} off pool threads
 	 */
-	public static @Nullable BlockingPool current() {
+	static @Nullable BlockingPool current() {
 		return CURRENT.get();
 	}
 

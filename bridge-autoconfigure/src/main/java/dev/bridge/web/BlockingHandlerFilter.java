@@ -13,6 +13,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.util.pattern.PathPattern;
 
 import dev.bridge.BlockingBridge;
+import dev.bridge.offload.Offloader;
+import dev.bridge.offload.Offloaders;
 import dev.bridge.settings.DurationText;
 import reactor.core.publisher.Mono;
 
@@ -36,14 +38,14 @@ import reactor.core.publisher.Mono;
  */
 public final class BlockingHandlerFilter implements HandlerFilterFunction<ServerResponse, ServerResponse> {
 
-	private final BlockingBridge bridge;
+	private final Offloader offloader;
 
 	private final String pool;
 
 	private final @Nullable Duration timeout;
 
-	private BlockingHandlerFilter(BlockingBridge bridge, String pool, @Nullable Duration timeout) {
-		this.bridge = bridge;
+	private BlockingHandlerFilter(Offloader offloader, String pool, @Nullable Duration timeout) {
+		this.offloader = offloader;
 		this.pool = pool;
 		this.timeout = timeout;
 	}
@@ -58,7 +60,7 @@ public final class BlockingHandlerFilter implements HandlerFilterFunction<Server
 	public static BlockingHandlerFilter onPool(BlockingBridge bridge, String pool) {
 		Objects.requireNonNull(bridge, "bridge must not be null");
 		bridge.pool(pool);
-		return new BlockingHandlerFilter(bridge, pool, null);
+		return new BlockingHandlerFilter(Offloaders.of(bridge), pool, null);
 	}
 
 	/**
@@ -79,12 +81,12 @@ public final class BlockingHandlerFilter implements HandlerFilterFunction<Server
 		if (timeout == null || timeout.isNegative() || timeout.isZero()) {
 			throw new IllegalArgumentException("timeout must be strictly positive, was " + DurationText.print(timeout));
 		}
-		return new BlockingHandlerFilter(this.bridge, this.pool, timeout);
+		return new BlockingHandlerFilter(this.offloader, this.pool, timeout);
 	}
 
 	@Override
 	public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
-		return this.bridge.mono(this.pool, callName(request), this.timeout, () -> next.handle(request));
+		return this.offloader.mono(this.pool, callName(request), this.timeout, () -> next.handle(request));
 	}
 
 	private static String callName(ServerRequest request) {

@@ -13,6 +13,7 @@ import org.springframework.web.reactive.config.BlockingExecutionConfigurer;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 
 import dev.bridge.BlockingBridge;
+import dev.bridge.aspect.BlockingControllerMethods;
 import dev.bridge.context.ContextCarrier;
 
 /**

@@ -6,9 +6,10 @@ import io.micrometer.context.ContextSnapshot;
 
 import org.springframework.core.task.AsyncTaskExecutor;
 
-import dev.bridge.aspect.WebFluxDispatch;
 import dev.bridge.context.ContextCarrier;
+import dev.bridge.offload.WebFluxDispatch;
 import dev.bridge.pool.BlockingPool;
+import dev.bridge.pool.PoolAccess;
 import reactor.core.Disposable;
 import reactor.core.publisher.Hooks;
 
@@ -44,13 +45,13 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 
 	@Override
 	public void execute(Runnable task) {
-		if (BlockingPool.current() == this.pool || REFUSED_IN_PLACE.get() != null) {
+		if (PoolAccess.current() == this.pool || REFUSED_IN_PLACE.get() != null) {
 			task.run();
 			return;
 		}
 		Runnable dispatched = WebFluxDispatch.mark(task);
 		try {
-			this.pool.execute(carryContext(dispatched), (task instanceof Disposable owner) ? owner : null);
+			PoolAccess.execute(this.pool, carryContext(dispatched), (task instanceof Disposable owner) ? owner : null);
 		}
 		catch (RejectedExecutionException ex) {
 			if (!this.aspectPresent) {

@@ -7,11 +7,12 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.BlockingCallOnEventLoopException;
+import dev.bridge.ClosingBridges;
 import dev.bridge.GuardMode;
 import dev.bridge.actuate.BridgeEndpoint.BridgeDescriptor;
 import dev.bridge.actuate.BridgeEndpoint.PoolDescriptor;
@@ -30,9 +31,12 @@ import static org.awaitility.Awaitility.await;
 
 class BridgeEndpointTests {
 
-	private final CountDownLatch release = new CountDownLatch(1);
+	@RegisterExtension
+	final ClosingBridges bridges = new ClosingBridges();
 
-	private final BlockingBridge bridge = BlockingBridge.builder()
+	private final CountDownLatch release = this.bridges.gate();
+
+	private final BlockingBridge bridge = this.bridges.add(BlockingBridge.builder()
 		.pool(PoolSettings.defaults(BlockingBridge.DEFAULT_POOL).withMaxThreads(1).withQueueCapacity(2))
 		.pool(PoolSettings.defaults("io")
 			.withMaxThreads(8)
@@ -41,13 +45,7 @@ class BridgeEndpointTests {
 			.withTimeout(Duration.ofMillis(1500))
 			.withInterruptOnCancel(false))
 		.awaitTermination(Duration.ofSeconds(5))
-		.build();
-
-	@AfterEach
-	void closeBridge() {
-		this.release.countDown();
-		this.bridge.close();
-	}
+		.build());
 
 	@Test
 	void describesEachPoolsConfigurationInOrder() {

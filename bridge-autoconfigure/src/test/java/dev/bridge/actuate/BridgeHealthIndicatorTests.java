@@ -7,13 +7,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.assertj.core.api.InstanceOfAssertFactories;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
 import dev.bridge.BlockingBridge;
+import dev.bridge.ClosingBridges;
 import dev.bridge.eventloop.LoopStats;
 import dev.bridge.pool.PoolSettings;
 
@@ -23,18 +24,15 @@ class BridgeHealthIndicatorTests {
 
 	private static final Duration THRESHOLD = Duration.ofMillis(100);
 
-	private final CountDownLatch release = new CountDownLatch(1);
+	@RegisterExtension
+	final ClosingBridges bridges = new ClosingBridges();
 
-	private final BlockingBridge bridge = BlockingBridge.builder()
+	private final CountDownLatch release = this.bridges.gate();
+
+	private final BlockingBridge bridge = this.bridges.add(BlockingBridge.builder()
 		.pool(PoolSettings.defaults(BlockingBridge.DEFAULT_POOL).withMaxThreads(1).withQueueCapacity(1))
 		.awaitTermination(Duration.ofSeconds(5))
-		.build();
-
-	@AfterEach
-	void closeBridge() {
-		this.release.countDown();
-		this.bridge.close();
-	}
+		.build());
 
 	@Test
 	void isUpWithEachPoolsSaturationInTheDetails() {

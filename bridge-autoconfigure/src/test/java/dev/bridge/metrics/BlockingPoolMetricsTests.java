@@ -14,12 +14,13 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.bridge.BlockingBridge;
-import dev.bridge.BridgeConfigurationException;
 import dev.bridge.BlockingPoolSaturatedException;
+import dev.bridge.BridgeConfigurationException;
+import dev.bridge.ClosingBridges;
 import dev.bridge.pool.PoolSettings;
 import reactor.core.Disposable;
 
@@ -31,23 +32,20 @@ class BlockingPoolMetricsTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
+	@RegisterExtension
+	final ClosingBridges bridges = new ClosingBridges();
+
 	private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-	private final CountDownLatch release = new CountDownLatch(1);
+	private final CountDownLatch release = this.bridges.gate();
 
 	private final List<Throwable> errors = new CopyOnWriteArrayList<>();
 
-	private final BlockingBridge bridge = BlockingBridge.builder()
+	private final BlockingBridge bridge = this.bridges.add(BlockingBridge.builder()
 		.pool(PoolSettings.defaults(BlockingBridge.DEFAULT_POOL).withMaxThreads(1).withQueueCapacity(3))
 		.pool(PoolSettings.defaults("io").withMaxThreads(4).withQueueCapacity(16))
 		.awaitTermination(Duration.ofSeconds(5))
-		.build();
-
-	@AfterEach
-	void closeBridge() {
-		this.release.countDown();
-		this.bridge.close();
-	}
+		.build());
 
 	@Test
 	void bindsMicrometersExecutorMetersToEachPoolsRawExecutor() {
@@ -233,18 +231,13 @@ class BlockingPoolMetricsTests {
 				.isThrownBy(() -> BlockingBridge.builder().pool(settings).build());
 			return;
 		}
-		BlockingBridge virtual = BlockingBridge.builder().pool(settings).build();
-		try {
-			new BlockingPoolMetrics(virtual).bindTo(this.registry);
-			assertThat(virtual.spawn("virtual", () -> Thread.currentThread().getName()).block(WAIT))
-				.startsWith("bridge-virtual-");
-			assertThat(gauge("executor.pool.max", "bridge.virtual")).isEqualTo(3);
-			await().atMost(WAIT)
-				.until(() -> this.registry.get("executor").tags("name", "bridge.virtual").timer().count() == 1);
-		}
-		finally {
-			virtual.close();
-		}
+		BlockingBridge virtual = this.bridges.add(BlockingBridge.builder().pool(settings).build());
+		new BlockingPoolMetrics(virtual).bindTo(this.registry);
+		assertThat(virtual.spawn("virtual", () -> Thread.currentThread().getName()).block(WAIT))
+			.startsWith("bridge-virtual-");
+		assertThat(gauge("executor.pool.max", "bridge.virtual")).isEqualTo(3);
+		await().atMost(WAIT)
+			.until(() -> this.registry.get("executor").tags("name", "bridge.virtual").timer().count() == 1);
 	}
 
 	/**

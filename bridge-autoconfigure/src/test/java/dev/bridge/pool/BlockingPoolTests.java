@@ -1,19 +1,18 @@
 package dev.bridge.pool;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.BlockingPoolSaturatedException;
 import dev.bridge.BridgeConfigurationException;
+import dev.bridge.ClosingBridges;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -30,44 +29,13 @@ import static org.awaitility.Awaitility.await;
  */
 class BlockingPoolTests {
 
-	private final List<BlockingBridge> bridges = new ArrayList<>();
-
-	private final List<CountDownLatch> gates = new ArrayList<>();
-
-	@AfterEach
-	void closeBridges() {
-		this.gates.forEach((gate) -> {
-			while (gate.getCount() > 0) {
-				gate.countDown();
-			}
-		});
-		this.bridges.forEach(BlockingBridge::close);
-	}
-
-	private BlockingBridge bridge(PoolSettings... pools) {
-		BlockingBridge.Builder builder = BlockingBridge.builder().awaitTermination(Duration.ofSeconds(5));
-		for (PoolSettings pool : pools) {
-			builder.pool(pool);
-		}
-		BlockingBridge bridge = builder.build();
-		this.bridges.add(bridge);
-		return bridge;
-	}
-
-	private CountDownLatch gate() {
-		CountDownLatch gate = new CountDownLatch(1);
-		this.gates.add(gate);
-		return gate;
-	}
-
-	private static PoolSettings small(String name, int threads, int queue) {
-		return PoolSettings.defaults(name).withMaxThreads(threads).withQueueCapacity(queue);
-	}
+	@RegisterExtension
+	final ClosingBridges bridges = new ClosingBridges();
 
 	@Test
 	void threadsAreCreatedUpToTheMaximumBeforeAnythingQueues() throws Exception {
-		BlockingBridge bridge = bridge(small("p", 3, 10));
-		CountDownLatch gate = gate();
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("p", 3, 10));
+		CountDownLatch gate = this.bridges.gate();
 		CountDownLatch started = new CountDownLatch(3);
 		for (int i = 0; i < 3; i++) {
 			bridge.spawn("p", () -> {
@@ -84,15 +52,15 @@ class BlockingPoolTests {
 
 	@Test
 	void idleThreadsRetireAfterKeepAlive() {
-		BlockingBridge bridge = bridge(small("p", 4, 10).withKeepAlive(Duration.ofMillis(100)));
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("p", 4, 10).withKeepAlive(Duration.ofMillis(100)));
 		Flux.range(0, 4).flatMap((i) -> bridge.spawn("p", () -> i)).blockLast(Duration.ofSeconds(5));
 		await().atMost(Duration.ofSeconds(5)).until(() -> bridge.pool("p").threads() == 0);
 	}
 
 	@Test
 	void fullQueueIsRefusedWithSaturatedExceptionNamingThePoolAndTheFix() throws Exception {
-		BlockingBridge bridge = bridge(small("tiny", 1, 1));
-		CountDownLatch gate = gate();
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("tiny", 1, 1));
+		CountDownLatch gate = this.bridges.gate();
 		CountDownLatch started = new CountDownLatch(1);
 		bridge.spawn("tiny", () -> {
 			started.countDown();
@@ -110,8 +78,8 @@ class BlockingPoolTests {
 
 	@Test
 	void cancellingAQueuedTaskRemovesItSoItNeverRuns() throws Exception {
-		BlockingBridge bridge = bridge(small("one", 1, 10));
-		CountDownLatch gate = gate();
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
+		CountDownLatch gate = this.bridges.gate();
 		CountDownLatch started = new CountDownLatch(1);
 		bridge.spawn("one", () -> {
 			started.countDown();
@@ -131,7 +99,7 @@ class BlockingPoolTests {
 
 	@Test
 	void cancellingARunningTaskInterruptsIt() throws Exception {
-		BlockingBridge bridge = bridge(small("p", 1, 10));
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("p", 1, 10));
 		CountDownLatch started = new CountDownLatch(1);
 		CountDownLatch interrupted = new CountDownLatch(1);
 		Disposable running = bridge.spawn("p", () -> {
@@ -152,9 +120,9 @@ class BlockingPoolTests {
 
 	@Test
 	void cancellingARunningTaskDoesNotInterruptItWhenThePoolSaysSo() throws Exception {
-		BlockingBridge bridge = bridge(small("p", 1, 10).withInterruptOnCancel(false));
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("p", 1, 10).withInterruptOnCancel(false));
 		CountDownLatch started = new CountDownLatch(1);
-		CountDownLatch release = gate();
+		CountDownLatch release = this.bridges.gate();
 		AtomicReference<String> outcome = new AtomicReference<>();
 		Disposable running = bridge.spawn("p", () -> {
 			started.countDown();
@@ -176,7 +144,7 @@ class BlockingPoolTests {
 
 	@Test
 	void schedulerRunsHandWrittenSubscribeOnOnThePool() {
-		BlockingBridge bridge = bridge(small("io", 2, 10));
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("io", 2, 10));
 		StepVerifier.create(Mono.fromCallable(() -> Thread.currentThread().getName())
 			.subscribeOn(bridge.scheduler("io"))).assertNext((name) -> assertThat(name).startsWith("bridge-io-"))
 			.verifyComplete();
@@ -184,15 +152,15 @@ class BlockingPoolTests {
 
 	@Test
 	void virtualThreadsNeedJava21AndSaySo() {
-		PoolSettings settings = small("vt", 2, 10).withVirtualThreads(true);
+		PoolSettings settings = ClosingBridges.small("vt", 2, 10).withVirtualThreads(true);
 		if (Runtime.version().feature() < 21) {
-			assertThatExceptionOfType(BridgeConfigurationException.class).isThrownBy(() -> bridge(settings))
+			assertThatExceptionOfType(BridgeConfigurationException.class).isThrownBy(() -> this.bridges.create(settings))
 				.withMessage("bridge.pools.vt.virtual-threads is true, which needs Java 21 or newer, but this JVM is "
 						+ "Java " + Runtime.version().feature()
 						+ "; run on Java 21+ or set bridge.pools.vt.virtual-threads=false");
 		}
 		else {
-			BlockingBridge bridge = bridge(settings);
+			BlockingBridge bridge = this.bridges.create(settings);
 			StepVerifier.create(bridge.spawn("vt", Thread::currentThread)).assertNext((thread) -> {
 				assertThat(thread.getName()).startsWith("bridge-vt-");
 				assertThat(thread.toString()).startsWith("VirtualThread");
@@ -204,11 +172,11 @@ class BlockingPoolTests {
 	void virtualThreadPoolsKeepTheirBound() throws Exception {
 		if (Runtime.version().feature() < 21) {
 			assertThatExceptionOfType(BridgeConfigurationException.class)
-				.isThrownBy(() -> bridge(small("vt", 1, 1).withVirtualThreads(true)));
+				.isThrownBy(() -> this.bridges.create(ClosingBridges.small("vt", 1, 1).withVirtualThreads(true)));
 			return;
 		}
-		BlockingBridge bridge = bridge(small("vt", 1, 1).withVirtualThreads(true));
-		CountDownLatch gate = gate();
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("vt", 1, 1).withVirtualThreads(true));
+		CountDownLatch gate = this.bridges.gate();
 		CountDownLatch started = new CountDownLatch(1);
 		bridge.spawn("vt", () -> {
 			started.countDown();
@@ -223,7 +191,7 @@ class BlockingPoolTests {
 
 	@Test
 	void sequentialCallsReuseAnIdleThreadInsteadOfGrowingThePool() {
-		BlockingBridge bridge = bridge();
+		BlockingBridge bridge = this.bridges.create();
 		BlockingPool pool = bridge.pool("default");
 		for (int i = 0; i < 50; i++) {
 			bridge.spawn(() -> "x").block(Duration.ofSeconds(5));

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.reactivestreams.Subscription;
 
@@ -17,6 +17,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import dev.bridge.BlockingBridge;
 import dev.bridge.BlockingPoolSaturatedException;
 import dev.bridge.BlockingTimeoutException;
+import dev.bridge.ClosingBridges;
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolSettings;
 import reactor.core.CoreSubscriber;
@@ -39,18 +40,16 @@ class ShortTimeoutRefusalTests {
 
 	private static final int ROUNDS = 1500;
 
-	private final BlockingBridge bridge = BlockingBridge.builder()
+	@RegisterExtension
+	final ClosingBridges bridges = new ClosingBridges();
+
+	private final BlockingBridge bridge = this.bridges.add(BlockingBridge.builder()
 		.awaitTermination(Duration.ofSeconds(5))
 		.pool(PoolSettings.defaults("tight")
 			.withMaxThreads(2)
 			.withQueueCapacity(2)
 			.withTimeout(Duration.ofNanos(300_000)))
-		.build();
-
-	@AfterEach
-	void close() {
-		this.bridge.close();
-	}
+		.build());
 
 	@Test
 	void everyRefusalReachesItsCallerAsSaturation() {

@@ -16,8 +16,8 @@ final class StackFrames {
 			"reactor.", "io.netty.", "io.micrometer.", "org.reactivestreams.", "org.springframework.",
 			"tools.jackson.", "com.fasterxml.jackson.", "org.aspectj.", "org.junit.", "org.opentest4j.", "kotlin.",
 			"kotlinx.", "dev.bridge.aspect.", "dev.bridge.autoconfigure.", "dev.bridge.context.",
-			"dev.bridge.eventloop.", "dev.bridge.metrics.", "dev.bridge.pool.", "dev.bridge.web.",
-			"dev.bridge.BlockingBridge", "dev.bridge.OffloadCall", "dev.bridge.test.EventLoopStalls");
+			"dev.bridge.eventloop.", "dev.bridge.metrics.", "dev.bridge.offload.", "dev.bridge.pool.",
+			"dev.bridge.web.", "dev.bridge.BlockingBridge", "dev.bridge.test.EventLoopStalls");
 
 	/**
 	 * Frames of the JVM loading or linking classes: a loop that stalls there is warming up.

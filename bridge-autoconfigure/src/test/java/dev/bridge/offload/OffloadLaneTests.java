@@ -1,19 +1,19 @@
-package dev.bridge;
+package dev.bridge.offload;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.micrometer.observation.Observation;
-import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.tck.TestObservationRegistry;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.reactivestreams.Subscription;
 
+import dev.bridge.BlockingBridge;
+import dev.bridge.BlockingBridgeShutdownException;
+import dev.bridge.BlockingPoolSaturatedException;
+import dev.bridge.ClosingBridges;
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolSettings;
 import reactor.core.publisher.BaseSubscriber;
@@ -25,33 +25,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Edge cases of the runtime: thread growth, stream hops that cannot be scheduled, and
- * observation parents.
+ * Tests for {@link OffloadLane}: a stream keeps its one pool thread from its subscription
+ * until it ends, and is failed when the shutdown drain cuts it short.
  */
-class RuntimeEdgeCaseTests {
+class OffloadLaneTests {
+
+	@RegisterExtension
+	final ClosingBridges bridges = new ClosingBridges();
 
 	private final TestObservationRegistry observations = TestObservationRegistry.create();
 
-	private final List<CountDownLatch> gates = new CopyOnWriteArrayList<>();
-
-	private BlockingBridge bridge = BlockingBridge.builder()
+	private final BlockingBridge bridge = this.bridges.add(BlockingBridge.builder()
 		.observationRegistry(this.observations)
 		.awaitTermination(Duration.ofMillis(200))
 		.pool(PoolSettings.defaults("one").withMaxThreads(1).withQueueCapacity(1))
-		.build();
+		.build());
 
-	@AfterEach
-	void close() {
-		this.gates.forEach(CountDownLatch::countDown);
-		this.bridge.close();
-	}
+	private final Offloader offloader = Offloaders.of(this.bridge);
 
 	@Test
 	void streamKeepsItsPoolThreadSoLaterDemandIsServedWhileThePoolIsFull() {
 		BlockingPool pool = this.bridge.pool("one");
 		List<String> threads = new CopyOnWriteArrayList<>();
 		Recorder recorder = new Recorder(1);
-		this.bridge
+		this.offloader
 			.flux("one", "test.stream", null,
 					() -> Flux.range(1, 10).doOnNext((i) -> threads.add(Thread.currentThread().getName())))
 			.subscribe(recorder);
@@ -74,7 +71,7 @@ class RuntimeEdgeCaseTests {
 	@Test
 	void streamWaitingForDemandFailsWhenTheShutdownDrainEnds() {
 		Recorder recorder = new Recorder(1);
-		this.bridge.flux("one", "test.stream", null, () -> Flux.range(1, 10)).subscribe(recorder);
+		this.offloader.flux("one", "test.stream", null, () -> Flux.range(1, 10)).subscribe(recorder);
 		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.items.size() == 1);
 		this.bridge.close();
 		await().atMost(Duration.ofSeconds(5)).until(() -> recorder.terminal.get() != null);
@@ -83,34 +80,6 @@ class RuntimeEdgeCaseTests {
 		assertThat(recorder.items).containsExactly(1);
 		assertThat(this.bridge.pool("one").abandonedCount()).isEqualTo(1);
 		assertThat(this.observations).hasObservationWithNameEqualTo("bridge.blocking").that().hasBeenStopped();
-	}
-
-	@Test
-	void consecutiveCallsOnAPoolThreadAreSiblingsUnderTheCallerNotAChain() {
-		List<Observation.Context> started = new CopyOnWriteArrayList<>();
-		this.observations.observationConfig().observationHandler(new ObservationHandler<>() {
-
-			@Override
-			public void onStart(Observation.Context context) {
-				started.add(context);
-			}
-
-			@Override
-			public boolean supportsContext(Observation.Context context) {
-				return true;
-			}
-
-		});
-		Observation request = Observation.start("request", this.observations);
-		try (Observation.Scope scope = request.openScope()) {
-			this.bridge.spawnBatched(Flux.range(1, 6), 2, (batch) -> batch)
-				.then(this.bridge.spawn(() -> "a").flatMap((a) -> this.bridge.spawn(() -> a + "b")))
-				.block(Duration.ofSeconds(5));
-		}
-		request.stop();
-		assertThat(started).filteredOn((context) -> context.getName().equals("bridge.blocking"))
-			.hasSize(5)
-			.allSatisfy((context) -> assertThat(context.getParentObservation()).isSameAs(request));
 	}
 
 	/**
@@ -151,6 +120,4 @@ class RuntimeEdgeCaseTests {
 		}
 
 	}
-
-
 }

@@ -1,6 +1,8 @@
-package dev.bridge;
+package dev.bridge.offload;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -9,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import io.micrometer.observation.tck.TestObservationRegistry;
@@ -16,9 +19,11 @@ import io.micrometer.tracing.Span;
 import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
 import io.micrometer.tracing.test.simple.SimpleSpan;
 import io.micrometer.tracing.test.simple.SimpleTracer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+import dev.bridge.BlockingBridge;
+import dev.bridge.ClosingBridges;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -28,23 +33,20 @@ import reactor.util.context.Context;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Each offloaded call is a {@code bridge.blocking} observation, a child of the caller's.
+ * Each offloaded call is a {@code bridge.blocking} observation, a child of the caller's: the
+ * one place that rule is asserted, through {@code spawn}; {@code @Blocking} methods and
+ * functional routes go through the same {@link Offloader}.
  */
-class BlockingBridgeObservationTests {
+class OffloadObservationTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
 
+	@RegisterExtension
+	final ClosingBridges bridges = new ClosingBridges();
+
 	private final TestObservationRegistry registry = TestObservationRegistry.create();
 
-	private final BlockingBridge bridge = BlockingBridge.builder()
-		.observationRegistry(this.registry)
-		.awaitTermination(Duration.ofSeconds(5))
-		.build();
-
-	@AfterEach
-	void closeBridge() {
-		this.bridge.close();
-	}
+	private final BlockingBridge bridge = this.bridges.create((builder) -> builder.observationRegistry(this.registry));
 
 	@Test
 	void spawnIsAStoppedObservationTaggedWithPoolAndMethod() {
@@ -114,22 +116,17 @@ class BlockingBridgeObservationTests {
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
 		ObservationRegistry observations = ObservationRegistry.create();
 		observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
-		BlockingBridge timed = BlockingBridge.builder().observationRegistry(observations).build();
-		try {
-			// take(1) cancels the Mono after its value: still one call, one timing.
-			assertThat(timed.spawn(() -> "done").flux().take(1).blockLast(WAIT)).isEqualTo("done");
-			Timer timer = meters.get(BlockingBridge.OBSERVATION_NAME).tags("method", "BlockingBridge.spawn").timer();
-			assertThat(timer.count()).isEqualTo(1);
-			assertThat(timed.spawnBatched(Flux.range(1, 5), 2, (batch) -> batch).collectList().block(WAIT))
-				.containsExactly(1, 2, 3, 4, 5);
-			assertThat(meters.get(BlockingBridge.OBSERVATION_NAME)
-				.tags("method", "BlockingBridge.spawnBatched")
-				.timer()
-				.count()).isEqualTo(3);
-		}
-		finally {
-			timed.close();
-		}
+		BlockingBridge timed = this.bridges.add(BlockingBridge.builder().observationRegistry(observations).build());
+		// take(1) cancels the Mono after its value: still one call, one timing.
+		assertThat(timed.spawn(() -> "done").flux().take(1).blockLast(WAIT)).isEqualTo("done");
+		Timer timer = meters.get(BlockingBridge.OBSERVATION_NAME).tags("method", "BlockingBridge.spawn").timer();
+		assertThat(timer.count()).isEqualTo(1);
+		assertThat(timed.spawnBatched(Flux.range(1, 5), 2, (batch) -> batch).collectList().block(WAIT))
+			.containsExactly(1, 2, 3, 4, 5);
+		assertThat(meters.get(BlockingBridge.OBSERVATION_NAME)
+			.tags("method", "BlockingBridge.spawnBatched")
+			.timer()
+			.count()).isEqualTo(3);
 	}
 
 	@Test
@@ -160,32 +157,55 @@ class BlockingBridgeObservationTests {
 		SimpleTracer tracer = new SimpleTracer();
 		ObservationRegistry tracing = ObservationRegistry.create();
 		tracing.observationConfig().observationHandler(new DefaultTracingObservationHandler(tracer));
-		BlockingBridge traced = BlockingBridge.builder().observationRegistry(tracing).build();
-		try {
-			Observation caller = Observation.start("caller", tracing);
-			AtomicReference<Span> inside = new AtomicReference<>();
-			try (Observation.Scope scope = caller.openScope()) {
-				traced.spawn(() -> {
-					inside.set(tracer.currentSpan());
-					return "done";
-				}).block(WAIT);
-			}
-			finally {
-				caller.stop();
-			}
-			SimpleSpan callerSpan = span(tracer, "caller");
-			SimpleSpan callSpan = span(tracer, "blocking BlockingBridge.spawn");
-			assertThat(callSpan.getParentId()).isEqualTo(callerSpan.getSpanId());
-			assertThat(callSpan.getTraceId()).isEqualTo(callerSpan.getTraceId());
-			assertThat(callSpan.getTags()).containsEntry("pool", "default")
-				.containsEntry("method", "BlockingBridge.spawn");
-			assertThat(inside.get()).isNotNull();
-			assertThat(inside.get().context().spanId()).isEqualTo(callSpan.getSpanId());
+		BlockingBridge traced = this.bridges.add(BlockingBridge.builder().observationRegistry(tracing).build());
+		Observation caller = Observation.start("caller", tracing);
+		AtomicReference<Span> inside = new AtomicReference<>();
+		try (Observation.Scope scope = caller.openScope()) {
+			traced.spawn(() -> {
+				inside.set(tracer.currentSpan());
+				return "done";
+			}).block(WAIT);
 		}
 		finally {
-			traced.close();
+			caller.stop();
 		}
+		SimpleSpan callerSpan = span(tracer, "caller");
+		SimpleSpan callSpan = span(tracer, "blocking BlockingBridge.spawn");
+		assertThat(callSpan.getParentId()).isEqualTo(callerSpan.getSpanId());
+		assertThat(callSpan.getTraceId()).isEqualTo(callerSpan.getTraceId());
+		assertThat(callSpan.getTags()).containsEntry("pool", "default").containsEntry("method", "BlockingBridge.spawn");
+		assertThat(inside.get()).isNotNull();
+		assertThat(inside.get().context().spanId()).isEqualTo(callSpan.getSpanId());
 	}
+
+	@Test
+	void consecutiveCallsOnAPoolThreadAreSiblingsUnderTheCallerNotAChain() {
+		List<Observation.Context> started = new CopyOnWriteArrayList<>();
+		this.registry.observationConfig().observationHandler(new ObservationHandler<>() {
+
+			@Override
+			public void onStart(Observation.Context context) {
+				started.add(context);
+			}
+
+			@Override
+			public boolean supportsContext(Observation.Context context) {
+				return true;
+			}
+
+		});
+		Observation request = Observation.start("request", this.registry);
+		try (Observation.Scope scope = request.openScope()) {
+			this.bridge.spawnBatched(Flux.range(1, 6), 2, (batch) -> batch)
+				.then(this.bridge.spawn(() -> "a").flatMap((a) -> this.bridge.spawn(() -> a + "b")))
+				.block(Duration.ofSeconds(5));
+		}
+		request.stop();
+		assertThat(started).filteredOn((context) -> context.getName().equals("bridge.blocking"))
+			.hasSize(5)
+			.allSatisfy((context) -> assertThat(context.getParentObservation()).isSameAs(request));
+	}
+
 
 	private static SimpleSpan span(SimpleTracer tracer, String name) {
 		return tracer.getSpans()

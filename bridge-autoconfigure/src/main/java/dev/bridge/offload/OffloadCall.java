@@ -1,4 +1,4 @@
-package dev.bridge;
+package dev.bridge.offload;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -14,6 +14,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.bridge.pool.BlockingPool;
+import dev.bridge.pool.PoolAccess;
 import dev.bridge.pool.PoolTaskDecorator;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -62,6 +63,8 @@ final class OffloadCall implements PoolTaskDecorator {
 
 	private final boolean stream;
 
+	private final OffloadFailures failures;
+
 	private volatile boolean started;
 
 	private volatile boolean abandoned;
@@ -71,7 +74,7 @@ final class OffloadCall implements PoolTaskDecorator {
 	private volatile boolean subscriberLeft;
 
 	OffloadCall(BlockingPool pool, String call, ContextSnapshot assembly, ContextSnapshot subscription,
-			Observation observation, boolean stream, @Nullable Duration timeout) {
+			Observation observation, boolean stream, @Nullable Duration timeout, OffloadFailures failures) {
 		this.failure = stream ? Sinks.empty() : null;
 		this.accepted = (timeout != null) ? Sinks.empty() : null;
 		this.timeout = timeout;
@@ -81,6 +84,7 @@ final class OffloadCall implements PoolTaskDecorator {
 		this.assembly = assembly;
 		this.subscription = subscription;
 		this.observation = observation;
+		this.failures = failures;
 	}
 
 	@Override
@@ -117,7 +121,7 @@ final class OffloadCall implements PoolTaskDecorator {
 			}
 			else if (this.failure != null) {
 				// A later request hop: running it would run user code on the closing thread.
-				this.failure.tryEmitError(new BlockingBridgeShutdownException(this.pool.name()));
+				this.failure.tryEmitError(this.failures.shutDown(this.pool.name()));
 			}
 		};
 	}
@@ -127,7 +131,7 @@ final class OffloadCall implements PoolTaskDecorator {
 	 * @return the scheduler
 	 */
 	Scheduler lane() {
-		return new OffloadLane(this.pool.scheduler(this), this, this.stream).asScheduler();
+		return new OffloadLane(PoolAccess.scheduler(this.pool, this), this, this.stream).asScheduler();
 	}
 
 	/**
@@ -169,7 +173,7 @@ final class OffloadCall implements PoolTaskDecorator {
 	 */
 	void abandonStream() {
 		if (this.failure != null) {
-			this.failure.tryEmitError(new BlockingBridgeShutdownException(this.pool.name()));
+			this.failure.tryEmitError(this.failures.shutDown(this.pool.name()));
 		}
 	}
 
@@ -188,8 +192,8 @@ final class OffloadCall implements PoolTaskDecorator {
 	 * @return what the caller receives
 	 */
 	Throwable deliverable(Throwable ex) {
-		if (ex instanceof Error error && BlockingFatalErrorException.isJvmFatal(error)) {
-			BlockingFatalErrorException wrapped = new BlockingFatalErrorException(this.pool.name(), this.call, error);
+		if (ex instanceof Error error && isJvmFatal(error)) {
+			RuntimeException wrapped = this.failures.fatal(this.pool.name(), this.call, error);
 			logger.error(wrapped.getMessage(), error);
 			return wrapped;
 		}
@@ -214,7 +218,7 @@ final class OffloadCall implements PoolTaskDecorator {
 			Supplier<? extends P> empty) {
 		this.started = true;
 		if (this.abandoned) {
-			return error.apply(new BlockingBridgeShutdownException(this.pool.name()));
+			return error.apply(this.failures.shutDown(this.pool.name()));
 		}
 		if (this.cancelled) {
 			return empty.get();
@@ -269,6 +273,17 @@ final class OffloadCall implements PoolTaskDecorator {
 			this.observation.getContext().put(STOPPED, Boolean.TRUE);
 			this.observation.stop();
 		}
+	}
+
+	/**
+	 * Whether Reactor treats the error as fatal to the JVM and would throw it instead of
+	 * signalling it (see {@code reactor.core.Exceptions#throwIfJvmFatal}).
+	 * @param ex the error
+	 * @return whether it needs wrapping to reach the caller
+	 */
+	static boolean isJvmFatal(Throwable ex) {
+		return ex instanceof VirtualMachineError || ex instanceof LinkageError
+				|| "java.lang.ThreadDeath".equals(ex.getClass().getName());
 	}
 
 }

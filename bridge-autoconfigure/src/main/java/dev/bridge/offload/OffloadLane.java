@@ -1,4 +1,4 @@
-package dev.bridge;
+package dev.bridge.offload;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;

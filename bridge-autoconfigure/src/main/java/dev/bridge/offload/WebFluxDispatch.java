@@ -1,12 +1,14 @@
-package dev.bridge.aspect;
+package dev.bridge.offload;
 
 import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Marks a task that WebFlux's blocking-execution hook hands to a bridge pool, so that the
  * {@code @Blocking} handler it reaches is recorded as an offloaded call, or, when the pool
- * refused the task, fails with the refusal instead of running. Free of AspectJ types, so the
- * WebFlux integration can use it without the aspect on the class path.
+ * refused the task, fails with the refusal instead of running. The WebFlux integration marks
+ * the task, the {@code @Blocking} aspect takes the mark (then runs the call through
+ * {@link Offloader#observe}); neither package knows the other, and the WebFlux integration
+ * works without the aspect on the class path.
  */
 public final class WebFluxDispatch {
 
@@ -62,7 +64,7 @@ public final class WebFluxDispatch {
 	 * @return whether the call was dispatched by WebFlux
 	 * @throws RejectedExecutionException if the pool refused the task
 	 */
-	static boolean take() {
+	public static boolean take() {
 		Object state = STATE.get();
 		if (state == null) {
 			return false;

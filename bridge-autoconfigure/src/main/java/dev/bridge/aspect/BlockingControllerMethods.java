@@ -1,4 +1,4 @@
-package dev.bridge.web;
+package dev.bridge.aspect;
 
 import java.lang.reflect.Method;
 
@@ -12,7 +12,6 @@ import org.springframework.web.method.HandlerMethod;
 
 import dev.bridge.Blocking;
 import dev.bridge.InvalidBlockingMethodException;
-import dev.bridge.aspect.BlockingMethod;
 
 /**
  * Which controller methods WebFlux runs on the bridge pool: {@link Blocking} handler methods

@@ -1,0 +1,250 @@
+package dev.bridge.offload;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+
+import dev.bridge.context.ContextCarrier;
+import dev.bridge.pool.BlockingPool;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.context.ContextView;
+
+/**
+ * The offload pipeline of one bridge: moves a call onto a pool, with the caller's context,
+ * as a {@value #OBSERVATION_NAME} observation, under a timeout. {@code BlockingBridge.spawn},
+ * the {@code @Blocking} aspect and the WebFlux integration all go through it; find a
+ * bridge's with {@link Offloaders#of(Object)}.
+ * <p>
+ * {@link #mono} and {@link #flux} share one opening (pool, timeout, the caller's context
+ * captured at assembly, an {@link OffloadCall} started per subscription) and subscribe on
+ * the call's own {@link OffloadLane}, one worker of the pool.
+ */
+public final class Offloader {
+
+	/**
+	 * Name of the observation of each offloaded call.
+	 */
+	public static final String OBSERVATION_NAME = "bridge.blocking";
+
+	private static final Log logger = LogFactory.getLog(Offloader.class);
+
+	private final Function<String, BlockingPool> pools;
+
+	private final ObservationRegistry observationRegistry;
+
+	private final ContextCarrier contextCarrier;
+
+	private final OffloadFailures failures;
+
+	/**
+	 * Creates the pipeline of a bridge.
+	 * @param pools finds a pool by name, throwing the bridge's exception for an unknown one
+	 * @param observationRegistry the registry that observes calls
+	 * @param contextCarrier carries the caller's context onto pool threads
+	 * @param failures makes the exceptions callers receive
+	 */
+	public Offloader(Function<String, BlockingPool> pools, ObservationRegistry observationRegistry,
+			ContextCarrier contextCarrier, OffloadFailures failures) {
+		this.pools = pools;
+		this.observationRegistry = observationRegistry;
+		this.contextCarrier = contextCarrier;
+		this.failures = failures;
+	}
+
+	/**
+	 * A call returning a {@code Mono}: the invocation is deferred to subscription and runs
+	 * on the pool, with the caller's context, as an observation, under a timeout.
+	 * @param <T> element type
+	 * @param pool the pool name
+	 * @param call name of the call, for the {@code method} tag and error messages
+	 * @param timeout per-call timeout, {@code null} for the pool's
+	 * @param invocation produces the Mono on the pool thread
+	 * @return the offloaded Mono
+	 */
+	public <T> Mono<T> mono(String pool, String call, @Nullable Duration timeout,
+			Callable<? extends Mono<T>> invocation) {
+		return open(pool, call, timeout, false, (offload, timed) -> {
+			Mono<T> mono = Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error, Mono::empty))
+				.onErrorMap(offload::deliverable)
+				.subscribeOn(offload.lane())
+				.contextWrite(offload::enrich)
+				.doOnCancel(offload::cancel);
+			if (timed != null) {
+				// Nothing for a subscriber that left meanwhile: Reactor would log the error as dropped.
+				mono = mono.timeout(offload.timer(), Mono.defer(() -> offload.hasSubscriberLeft() ? Mono.empty()
+						: Mono.error(this.failures.timedOut(pool, call, timed))));
+			}
+			// A subscriber that cancelled gets no error that raced its cancel (a timeout, a
+			// refusal): it would only be logged as dropped. Marked first thing on cancel.
+			return stopObservationOnTerminal(mono.onErrorMap(this::unwrapRejection), offload)
+				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Mono.empty() : Mono.error(ex))
+				.doOnCancel(offload::subscriberLeft);
+		}, Mono::deferContextual);
+	}
+
+	/**
+	 * A call returning a {@code Flux} (or another {@code Publisher}): the invocation and
+	 * each request hop run on the pool, with the caller's context, as an observation; the
+	 * timeout bounds the whole stream. The stream keeps one pool thread from its subscription
+	 * until it ends, so that later demand is never refused once items have been sent.
+	 * @param <T> element type
+	 * @param pool the pool name
+	 * @param call name of the call, for the {@code method} tag and error messages
+	 * @param timeout per-call timeout, {@code null} for the pool's
+	 * @param invocation produces the publisher on the pool thread
+	 * @return the offloaded Flux
+	 */
+	public <T> Flux<T> flux(String pool, String call, @Nullable Duration timeout,
+			Callable<? extends Publisher<T>> invocation) {
+		return open(pool, call, timeout, true, (offload, timed) -> {
+			// A stream abandoned at shutdown while it waits for demand is failed through the
+			// call's own channel: no Reactor signal is pending then.
+			Flux<T> flux = Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error, Flux::empty))
+				.onErrorMap(offload::deliverable)
+				.subscribeOn(offload.lane())
+				.contextWrite(offload::enrich)
+				.doOnCancel(offload::cancel)
+				.takeUntilOther(offload.failures());
+			if (timed != null) {
+				flux = flux.timeout(offload.timer(),
+						(item) -> Mono.delay(offload.remaining(timed), Schedulers.parallel()),
+						Flux.defer(() -> offload.hasSubscriberLeft() ? Flux.empty()
+								: Flux.error(this.failures.timedOut(pool, call, timed))));
+			}
+			// Stopped on the terminal signal before it travels on: see stopObservationOnTerminal.
+			return flux.onErrorMap(this::unwrapRejection)
+				.doOnComplete(offload::stopObservation)
+				.doOnError(offload::stopObservation)
+				.doOnCancel(offload::stopObservation)
+				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Flux.empty() : Flux.error(ex))
+				.doOnCancel(offload::subscriberLeft);
+		}, Flux::deferContextual);
+	}
+
+	/**
+	 * The opening shared by {@link #mono} and {@link #flux}: resolves the pool and timeout,
+	 * captures the caller's context at assembly, and at each subscription starts a call.
+	 */
+	private <P> P open(String pool, String call, @Nullable Duration timeout, boolean stream,
+			BiFunction<OffloadCall, @Nullable Duration, P> body, Function<Function<ContextView, P>, P> deferContextual) {
+		BlockingPool target = this.pools.apply(pool);
+		Duration effectiveTimeout = (timeout != null) ? timeout : target.settings().timeout();
+		ContextSnapshot assembly = this.contextCarrier.captureThread();
+		Observation caller = this.observationRegistry.getCurrentObservation();
+		return deferContextual.apply((context) -> body
+			.apply(newCall(target, call, assembly, caller, context, stream, effectiveTimeout), effectiveTimeout));
+	}
+
+	/**
+	 * The parent observation is, in order: the subscriber's (Reactor context), the one
+	 * current where the call was made, the one current where it is subscribed.
+	 */
+	private OffloadCall newCall(BlockingPool pool, String call, ContextSnapshot assembly, @Nullable Observation caller,
+			ContextView context, boolean stream, @Nullable Duration timeout) {
+		Observation parent = live(context.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
+		if (parent == null) {
+			parent = live(caller);
+		}
+		if (parent == null) {
+			parent = live(this.observationRegistry.getCurrentObservation());
+		}
+		Observation observation = startObservation(pool.name(), call, parent);
+		return new OffloadCall(pool, call, assembly, this.contextCarrier.capture(context), observation, stream,
+				timeout, this.failures);
+	}
+
+	/**
+	 * Skips finished {@value #OBSERVATION_NAME} observations: a call's observation is still
+	 * current on the pool thread while its result travels downstream, and must not become the
+	 * parent of the next call made there (the next batch, a {@code flatMap}'s next spawn).
+	 */
+	private static @Nullable Observation live(@Nullable Observation candidate) {
+		Observation current = candidate;
+		while (current != null && Boolean.TRUE.equals(current.getContext().get(OffloadCall.STOPPED))) {
+			current = (current.getContext().getParentObservation() instanceof Observation parent) ? parent : null;
+		}
+		return current;
+	}
+
+	private Observation startObservation(String pool, String call, @Nullable Observation parent) {
+		return Observation.createNotStarted(OBSERVATION_NAME, this.observationRegistry)
+			.lowCardinalityKeyValue("pool", pool)
+			.lowCardinalityKeyValue("method", call)
+			.contextualName("blocking " + call)
+			.parentObservation(parent)
+			.start();
+	}
+
+	/**
+	 * Runs a call that something else already moved onto a pool (WebFlux's blocking
+	 * execution of a {@code @Blocking} handler) as a {@value #OBSERVATION_NAME} observation,
+	 * child of the current one.
+	 * @param <T> result type
+	 * @param pool the pool the call runs on
+	 * @param call name of the call, for the {@code method} tag
+	 * @param body the call
+	 * @return its result
+	 * @throws Exception whatever the call throws, unchanged, except an error that Reactor
+	 * treats as fatal, which is logged and wrapped in the exception
+	 * {@link OffloadFailures#fatal(String, String, Error)} makes (thrown as is, WebFlux would
+	 * never answer the request)
+	 */
+	public <T> T observe(String pool, String call, Callable<T> body) throws Exception {
+		Observation observation = startObservation(pool, call, live(this.observationRegistry.getCurrentObservation()));
+		try (Observation.Scope scope = observation.openScope()) {
+			return body.call();
+		}
+		catch (Exception | Error ex) {
+			observation.error(ex);
+			if (ex instanceof Error error && OffloadCall.isJvmFatal(error)) {
+				RuntimeException wrapped = this.failures.fatal(pool, call, error);
+				logger.error(wrapped.getMessage(), error);
+				throw wrapped;
+			}
+			throw ex;
+		}
+		finally {
+			observation.stop();
+		}
+	}
+
+	/**
+	 * Stops the call's observation on the terminal signal before it travels on, as
+	 * Micrometer's own Reactor instrumentation does, rather than after it ({@code doFinally}):
+	 * the timer and span then cover the call, not what downstream operators do with its
+	 * result on the pool thread, and they are recorded by the time the caller has the result.
+	 */
+	private static <T> Mono<T> stopObservationOnTerminal(Mono<T> mono, OffloadCall offload) {
+		return mono.doOnSuccess((value) -> offload.stopObservation())
+			.doOnError(offload::stopObservation)
+			.doOnCancel(offload::stopObservation);
+	}
+
+	/**
+	 * Reactor wraps a scheduler's refusal in its own exception; callers should see the
+	 * bridge's, which says which pool is full or closing and what to do.
+	 */
+	private Throwable unwrapRejection(Throwable ex) {
+		if (ex instanceof RejectedExecutionException && !this.failures.isRefusal(ex)) {
+			Throwable cause = ex.getCause();
+			if (cause != null && this.failures.isRefusal(cause)) {
+				return cause;
+			}
+		}
+		return ex;
+	}
+
+}
