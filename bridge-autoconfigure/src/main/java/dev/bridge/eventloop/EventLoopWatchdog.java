@@ -675,7 +675,9 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 	private void post(Loop loop, long now) {
 		loop.noteBeforePost();
-		loop.postedAt = now;
+		// the time of the post itself, not of the round's start: checking the loops before this
+		// one takes time, and an episode must not seem to begin before the probe was posted
+		loop.postedAt = Math.max(now, this.nanoClock.getAsLong());
 		loop.pausedAtPost = this.pausedNanos;
 		loop.posted = true;
 		loop.pending = true;
