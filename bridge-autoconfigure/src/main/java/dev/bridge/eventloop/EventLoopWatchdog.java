@@ -104,6 +104,9 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 	private static final long PROMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
+	// lateness from which a round reads the garbage-collection pause count
+	private static final long GC_READ_LATENESS = TimeUnit.MILLISECONDS.toNanos(1);
+
 	private final Duration interval;
 
 	private final Duration threshold;
@@ -149,6 +152,10 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	private volatile long rounds;
 
 	private boolean tickFailureLogged;
+
+	// when the first pending probe that is still short of the threshold reaches it;
+	// written and read by the watchdog thread only
+	private long due = Long.MAX_VALUE;
 
 	/**
 	 * A watchdog, not started yet.
@@ -419,11 +426,18 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		long deadline = this.nanoClock.getAsLong() + this.intervalNanos;
 		while (this.running) {
 			long now = this.nanoClock.getAsLong();
-			if (now < deadline) {
-				LockSupport.parkNanos(this, deadline - now);
+			long due = this.due;
+			if (now < deadline && now < due) {
+				LockSupport.parkNanos(this, Math.min(deadline, due) - now);
 				continue;
 			}
 			try {
+				if (now < deadline) {
+					// a pending probe reaches the threshold before the next round: judge it then,
+					// so that a stall is reported within the threshold of the probe's post
+					checkDue(now);
+					continue;
+				}
 				tick(now, now - deadline);
 			}
 			catch (RuntimeException | LinkageError ex) {
@@ -450,9 +464,14 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	 */
 	void tick(long now, long lateness) {
 		boolean reporting = now - this.startNanos >= this.graceNanos;
-		long gcPauseMillis = this.machine.gcPauseMillis();
-		long gcDuringRound = TimeUnit.MILLISECONDS.toNanos(gcPauseMillis - this.gcPauseMillis);
-		this.gcPauseMillis = gcPauseMillis;
+		long gcDuringRound = 0;
+		if (lateness >= Math.min(GC_READ_LATENESS, this.thresholdNanos) || this.rounds % (this.maxSkipped + 1) == 0) {
+			// a pause long enough to matter makes the watchdog late, so an idle round on time
+			// skips the read; once a second keeps the count fresh anyway
+			long gcPauseMillis = this.machine.gcPauseMillis();
+			gcDuringRound = TimeUnit.MILLISECONDS.toNanos(gcPauseMillis - this.gcPauseMillis);
+			this.gcPauseMillis = gcPauseMillis;
+		}
 		if (lateness > 0) {
 			// whatever kept the watchdog from running (GC, safepoint, no CPU) also held up the
 			// loops' probes: that share of their delay is not the loops' fault, even when it is
@@ -492,6 +511,52 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 				}
 			}
 		}
+		this.due = nextDue(now, reporting);
+	}
+
+	/**
+	 * Between rounds: judges the pending probes, and only them.
+	 */
+	void checkDue(long now) {
+		boolean reporting = isReporting(now);
+		for (Group group : this.groups) {
+			for (Loop loop : group.loops) {
+				if (loop.pending && !loop.redundant) {
+					checkStall(loop, now, reporting);
+				}
+			}
+		}
+		this.due = nextDue(now, reporting);
+	}
+
+	/**
+	 * When the watchdog next judges pending probes between rounds.
+	 * @return the {@link System#nanoTime()} of it, {@link Long#MAX_VALUE} for none
+	 */
+	long due() {
+		return this.due;
+	}
+
+	/**
+	 * When the first pending probe without an episode reaches the threshold, if that is
+	 * still ahead; {@link Long#MAX_VALUE} when none will.
+	 */
+	private long nextDue(long now, boolean reporting) {
+		long due = Long.MAX_VALUE;
+		if (!reporting) {
+			return due;
+		}
+		for (Group group : this.groups) {
+			for (Loop loop : group.loops) {
+				if (loop.pending && !loop.redundant && loop.episode == null) {
+					long crossing = loop.postedAt + (this.pausedNanos - loop.pausedAtPost) + this.thresholdNanos;
+					if (crossing > now && crossing < due) {
+						due = crossing;
+					}
+				}
+			}
+		}
+		return due;
 	}
 
 	/**
@@ -873,6 +938,10 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			if (this.idleWaitSeen < IDLE_WAIT_CONFIRMATIONS) {
 				return false;
 			}
+			if ((this.idleWait & QUEUE_WAIT) != 0) {
+				// parked on its own queue's condition: two field reads, no system call
+				return queueWaitOf(thread) == this.idleWait;
+			}
 			// thread CPU clocks count every nanosecond on Linux, not coarse ticks as elsewhere
 			long cpu = (CPU_TIME && IDLE_CHECK) ? THREADS.getThreadCpuTime(threadId(thread)) : -1;
 			if (cpu >= 0 && cpu == this.idleCpu) {
@@ -894,6 +963,10 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		 * anything else.
 		 */
 		private long waitOf(Thread thread) {
+			long queueWait = queueWaitOf(thread);
+			if (queueWait != NO_WAIT) {
+				return queueWait;
+			}
 			String task = this.task;
 			if (task != null && !task.equals(this.idleWaitTask)) {
 				closeIdleWait();
@@ -907,11 +980,23 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 					return IO_WAIT | fd;
 				}
 			}
-			ThreadInfo info = THREADS.getThreadInfo(threadId(thread), 0);
-			if (info != null && waitsOnAQueue(info)) {
-				return QUEUE_WAIT | (info.getLockInfo().getIdentityHashCode() & 0xffff_ffffL);
-			}
 			return NO_WAIT;
+		}
+
+		/**
+		 * The identity of the queue condition the thread is parked on right now, from its
+		 * park blocker; {@link #NO_WAIT} when it is not parked on one.
+		 */
+		private static long queueWaitOf(Thread thread) {
+			Object blocker = LockSupport.getBlocker(thread);
+			if (blocker == null || !QUEUE_CONDITION.equals(blocker.getClass().getName())) {
+				return NO_WAIT;
+			}
+			Thread.State state = thread.getState();
+			if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
+				return NO_WAIT;
+			}
+			return QUEUE_WAIT | (System.identityHashCode(blocker) & 0xffff_ffffL);
 		}
 
 		/**
@@ -967,12 +1052,6 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			this.idleCpu = -1;
 			this.idleWaitSeen = 0;
 			this.waitAtPost = NO_WAIT;
-		}
-
-		private static boolean waitsOnAQueue(ThreadInfo info) {
-			Thread.State state = info.getThreadState();
-			return (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING)
-					&& info.getLockInfo() != null && QUEUE_CONDITION.equals(info.getLockInfo().getClassName());
 		}
 
 		void closeIdleWait() {

@@ -187,6 +187,37 @@ class EventLoopWatchdogTests {
 	}
 
 	@Test
+	void pendingProbeIsJudgedWhenItReachesTheThresholdNotAtTheNextRound() throws Exception {
+		ExecutorService loop = loop("test-loop-1");
+		EventLoopWatchdog watchdog = watchdog(Duration.ZERO, source("test", loop));
+		watchdog.begin();
+		tick(watchdog, 50);
+		flush(loop);
+		tick(watchdog, 100);
+		flush(loop);
+		CountDownLatch entered = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		loop.execute(() -> blockTheLoop(entered, release));
+		assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+		// posted at 130 (the round was late), pending at 180: due when it is 100 ms old
+		tick(watchdog, 130);
+		tick(watchdog, 180);
+		assertThat(watchdog.due()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(230));
+		this.clock.setMillis(229);
+		watchdog.checkDue(TimeUnit.MILLISECONDS.toNanos(229));
+		assertThat(this.reports.recentStalls()).isEmpty();
+		this.clock.setMillis(230);
+		watchdog.checkDue(TimeUnit.MILLISECONDS.toNanos(230));
+		StallReport report = singleReport(Kind.LOOP_STALL);
+		assertThat(report.cause()).isEqualTo(StallCause.BLOCKED);
+		assertThat(report.duration()).isEqualTo(THRESHOLD);
+		assertThat(report.stack()).anyMatch((frame) -> frame.contains("blockTheLoop"));
+		// reported: no further check until the next round
+		assertThat(watchdog.due()).isEqualTo(Long.MAX_VALUE);
+		release.countDown();
+	}
+
+	@Test
 	void watchdogLateBecauseOfGarbageCollectionIsAJvmPauseEvenOnABusyMachine() {
 		this.machine.runnable = 8;
 		this.machine.cpuLoad = 1.0;
