@@ -5,6 +5,7 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -487,6 +488,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		this.rounds++;
 		for (Group group : this.groups) {
 			group.refresh(now);
+			group.readIdleCpu(this.maxSkipped);
 			for (Loop loop : group.loops) {
 				if (loop.redundant || isGone(loop.executor)) {
 					continue;
@@ -775,6 +777,11 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 		private @Nullable List<Executor> executors;
 
+		// the thread ids of one bulk CPU-time read, one slot per loop
+		private long[] cpuIds = new long[0];
+
+		private @Nullable Loop[] cpuLoops = new Loop[0];
+
 		Group(EventLoopSource source) {
 			this.source = source;
 			this.name = source.group();
@@ -805,6 +812,36 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			previous.values().forEach((dropped) -> dropped.abandon(now, EventLoopWatchdog.this.reports));
 			this.executors = executors;
 			this.loops = Collections.unmodifiableList(loops);
+			this.cpuIds = new long[loops.size()];
+			this.cpuLoops = new Loop[loops.size()];
+		}
+
+		/**
+		 * Reads, in one call, the CPU time of the loops that may be skipped this round and
+		 * whose idle wait is an I/O wait (one lookup and one system call each, instead of a
+		 * management call each).
+		 */
+		void readIdleCpu(int maxSkipped) {
+			int count = 0;
+			for (Loop loop : this.loops) {
+				loop.roundCpu = -1;
+				if (loop.readsIdleCpu(maxSkipped)) {
+					Thread thread = loop.thread;
+					if (thread != null) {
+						this.cpuLoops[count] = loop;
+						this.cpuIds[count++] = threadId(thread);
+					}
+				}
+			}
+			// one thread: its own read costs the same
+			if (count >= 2 && CPU_TIME && IDLE_CHECK && THREADS instanceof com.sun.management.ThreadMXBean bulk) {
+				long[] times = bulk.getThreadCpuTime((count == this.cpuIds.length) ? this.cpuIds
+						: Arrays.copyOf(this.cpuIds, count));
+				for (int i = 0; i < count; i++) {
+					this.cpuLoops[i].roundCpu = times[i];
+				}
+			}
+			Arrays.fill(this.cpuLoops, 0, count, null);
 		}
 
 		void checkSameThread(Loop loop) {
@@ -895,6 +932,9 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 		private int idleWaitSeen;
 
+		// the thread's CPU time read for this round by its group, -1 when not read
+		long roundCpu = -1;
+
 		private long waitAtPost = NO_WAIT;
 
 		// the thread's CPU time and System.nanoTime() when the watchdog posted the pending probe
@@ -943,7 +983,11 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 				return queueWaitOf(thread) == this.idleWait;
 			}
 			// thread CPU clocks count every nanosecond on Linux, not coarse ticks as elsewhere
-			long cpu = (CPU_TIME && IDLE_CHECK) ? THREADS.getThreadCpuTime(threadId(thread)) : -1;
+			long cpu = this.roundCpu;
+			this.roundCpu = -1;
+			if (cpu < 0 && CPU_TIME && IDLE_CHECK) {
+				cpu = THREADS.getThreadCpuTime(threadId(thread));
+			}
 			if (cpu >= 0 && cpu == this.idleCpu) {
 				// it has not run since it was last seen waiting for work, so it still waits
 				return true;
@@ -951,6 +995,15 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 			boolean idle = waitsForWork(thread);
 			this.idleCpu = idle ? cpu : -1;
 			return idle;
+		}
+
+		/**
+		 * Whether {@link #isIdle()} will read the thread's CPU time this round: it may be
+		 * skipped and waits for I/O events when idle.
+		 */
+		boolean readsIdleCpu(int maxSkipped) {
+			return !this.redundant && !this.pending && this.skipped < maxSkipped
+					&& this.idleWaitSeen >= IDLE_WAIT_CONFIRMATIONS && (this.idleWait & IO_WAIT) != 0;
 		}
 
 		private boolean waitsForWork(Thread thread) {

@@ -28,7 +28,7 @@ import static org.awaitility.Awaitility.await;
  */
 class IdleLoopTests {
 
-	private final MultiThreadIoEventLoopGroup netty = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+	private final MultiThreadIoEventLoopGroup netty = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
 
 	private final ExecutorService plain = TestLoops.loopThread("plain-loop");
 
@@ -82,16 +82,20 @@ class IdleLoopTests {
 	@Test
 	void idleLoopsAreNotWokenEachRoundWhileBlockedOnesAreCaught() throws Exception {
 		EventLoop nettyLoop = this.netty.next();
+		EventLoop otherNettyLoop = this.netty.next();
 		String nettyThread = nettyThread(nettyLoop);
+		assertThat(nettyThread(otherNettyLoop)).isNotEqualTo(nettyThread);
 		EventLoopReports reports = new EventLoopReports();
+		// two Netty loops, so that the watchdog reads their CPU time in one call
 		EventLoopWatchdog watchdog = new EventLoopWatchdog(Duration.ofMillis(10), Duration.ofMillis(100),
-				Duration.ZERO, List.of(TestLoops.source("netty", nettyLoop), TestLoops.source("plain", this.plain)),
+				Duration.ZERO, List.of(TestLoops.source("netty", nettyLoop, otherNettyLoop),
+						TestLoops.source("plain", this.plain)),
 				reports);
 		Map<String, AtomicLong> probes = new ConcurrentHashMap<>();
 		watchdog.onProbeDelay((group, delay) -> probes.computeIfAbsent(group, (key) -> new AtomicLong()).incrementAndGet());
 		watchdog.start();
 		try {
-			// the Netty loop waits in epoll_wait, the plain worker on its queue: once the watchdog
+			// the Netty loops wait in epoll_wait, the plain worker on its queue: once the watchdog
 			// has seen them wait there, 60 rounds (600 ms) go by with a probe a second at most
 			await().atMost(Duration.ofSeconds(60))
 				.until(() -> probesDuring(watchdog, probes, "netty", 60) <= 2 && probesDuring(watchdog, probes, "plain", 60) <= 2);
