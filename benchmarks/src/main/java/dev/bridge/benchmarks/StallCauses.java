@@ -23,10 +23,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 import dev.bridge.eventloop.EventLoopReports;
 import dev.bridge.eventloop.EventLoopWatchdog;
+import dev.bridge.eventloop.LoopCallEvent;
 import dev.bridge.eventloop.LoopCallRecorder;
 import dev.bridge.eventloop.StallCause;
 import dev.bridge.eventloop.StallReport;
@@ -68,11 +70,20 @@ public final class StallCauses {
 			long threshold = watchdog.getThreshold().toMillis();
 			long interval = watchdog.getInterval().toMillis();
 			List<StallReport> episodes = new CopyOnWriteArrayList<>();
+			// the recorder's blocking calls: when a naive sleep really began on its loop
+			List<LoopCallEvent> blockingCalls = new CopyOnWriteArrayList<>();
 			reports.addListener(new EventLoopReports.EventLoopListener() {
 
 				@Override
 				public void onStall(StallReport report) {
 					episodes.add(report);
+				}
+
+				@Override
+				public void onCallSite(LoopCallEvent event) {
+					if (event.blocking()) {
+						blockingCalls.add(event);
+					}
 				}
 
 			});
@@ -83,8 +94,12 @@ public final class StallCauses {
 
 			// ---- watchdog and recorder cost on an idle server ----
 			System.out.println("Idle measurements start at " + Instant.now());
-			Cost idleWatchdog = Cost.measure(idleSeconds, (name) -> name.equals(EventLoopWatchdog.THREAD_NAME)
-					|| watchdog.isLoopThread(name));
+			Cost.Probe watchdogThread = Cost.start((name) -> name.equals(EventLoopWatchdog.THREAD_NAME));
+			Cost.Probe loopThreads = Cost.start(watchdog::isLoopThread);
+			Thread.sleep(idleSeconds * 1000L);
+			Cost idleWatchdogThread = watchdogThread.stop();
+			Cost idleLoops = loopThreads.stop();
+			Cost idleWatchdog = idleWatchdogThread.plus(idleLoops);
 			LoopCallRecorder recorder = new LoopCallRecorder(reports, watchdog, LoopCallRecorder.DEFAULT_THRESHOLD);
 			Cost idleOff = Cost.measure(idleSeconds, (name) -> name.startsWith("JFR"));
 			recorder.start();
@@ -135,9 +150,16 @@ public final class StallCauses {
 						.orElse(null);
 					String method = (blamed != null) ? naiveMethod(blamed) : "-";
 					Long detected = (blamed != null) ? detections.firstSeen(blamed) : null;
+					LoopCallEvent block = null;
+					if (blamed != null && detected != null && route.startsWith("/naive/legacy")) {
+						// the flight recorder hands its events over about once a second
+						awaitQuietly(() -> blockOf(blockingCalls, blamed, sent, answered) != null, 5000);
+						block = blockOf(blockingCalls, blamed, sent, answered);
+					}
 					naiveRows.add(new String[] { route.substring(0, route.indexOf('?')), String.valueOf(answered - sent),
 							(blamed != null) ? blamed.cause().tagValue() : "none", method,
 							(detected != null) ? String.valueOf(detected - sent) : "n/a",
+							(block != null) ? String.valueOf(detected - block.at().toEpochMilli()) : "n/a",
 							String.valueOf(own.size()) });
 				}
 			}
@@ -163,15 +185,21 @@ public final class StallCauses {
 			causes.publish(results, "stall-causes", header);
 
 			ResultTable naiveTable = new ResultTable("route", "response ms", "cause", "frame blamed",
-					"detected after ms", "episodes");
+					"detected after ms", "after block start ms", "episodes");
 			naiveRows.forEach((cells) -> naiveTable.row((Object[]) cells));
 			naiveTable.note("Detected after: from sending the request to the episode's first appearance in the "
-					+ "reports (polled every 2 ms); target threshold + interval = " + (threshold + interval) + " ms.");
+					+ "reports (polled every 2 ms). After block start: from the start of the sleep on the loop, as "
+					+ "the flight recorder timed it (jdk.ThreadSleep), to the same appearance; target threshold + "
+					+ "interval = " + (threshold + interval) + " ms.");
 			naiveTable.publish(results, "stall-causes-naive", "## Naive routes, one request at a time\n");
 
 			ResultTable cost = new ResultTable("what", "window s", "CPU ms", "% of one core");
 			cost.row("watchdog thread + loop threads (probes), idle server", decimal(idleWatchdog.seconds()),
 					decimal(idleWatchdog.cpuMillis()), percent(idleWatchdog));
+			cost.row("- of which the watchdog thread", decimal(idleWatchdogThread.seconds()),
+					decimal(idleWatchdogThread.cpuMillis()), percent(idleWatchdogThread));
+			cost.row("- of which the loop threads (" + loopCount(watchdog) + ", probes)", decimal(idleLoops.seconds()),
+					decimal(idleLoops.cpuMillis()), percent(idleLoops));
 			cost.row("watchdog thread, bridged load", decimal(loadedWatchdog.seconds()),
 					decimal(loadedWatchdog.cpuMillis()), percent(loadedWatchdog));
 			cost.row("JFR Java threads, recording off, idle", decimal(idleOff.seconds()),
@@ -268,6 +296,13 @@ public final class StallCauses {
 	 */
 	record Cost(double seconds, double cpuMillis, double processCpuMillis) {
 
+		/**
+		 * Two sets of threads measured over the same window, together.
+		 */
+		Cost plus(Cost other) {
+			return new Cost(this.seconds, this.cpuMillis + other.cpuMillis, this.processCpuMillis);
+		}
+
 		static Cost measure(int seconds, Predicate<String> threads) throws InterruptedException {
 			Probe probe = start(threads);
 			Thread.sleep(seconds * 1000L);
@@ -315,6 +350,25 @@ public final class StallCauses {
 	/**
 	 * Notes when each episode first shows in the reports, to measure detection latency.
 	 */
+	private static long loopCount(EventLoopWatchdog watchdog) {
+		return watchdog.loops().size();
+	}
+
+	/**
+	 * The recorded sleep of a naive legacy request on the loop the report blames.
+	 */
+	private static @Nullable LoopCallEvent blockOf(List<LoopCallEvent> calls, StallReport report, long sent,
+			long answered) {
+		for (LoopCallEvent call : calls) {
+			long at = call.at().toEpochMilli();
+			if (call.thread().equals(report.thread()) && at >= sent - 5 && at <= answered
+					&& call.stack().stream().anyMatch((frame) -> frame.getMethodName().equals("lookupNow"))) {
+				return call;
+			}
+		}
+		return null;
+	}
+
 	static final class Detections {
 
 		private final EventLoopReports reports;
