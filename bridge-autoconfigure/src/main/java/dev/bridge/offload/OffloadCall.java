@@ -15,7 +15,6 @@ import org.jspecify.annotations.Nullable;
 
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolAccess;
-import dev.bridge.pool.PoolTaskDecorator;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
@@ -29,7 +28,7 @@ import reactor.util.context.Context;
  * mistaken for a timeout), and a failure channel for what Reactor cannot report itself (a
  * stream abandoned at shutdown after it started).
  */
-final class OffloadCall implements PoolTaskDecorator {
+final class OffloadCall {
 
 	private static final Log logger = LogFactory.getLog(OffloadCall.class);
 
@@ -87,8 +86,12 @@ final class OffloadCall implements PoolTaskDecorator {
 		this.failures = failures;
 	}
 
-	@Override
-	public Runnable apply(Runnable task) {
+	/**
+	 * Wraps a task of the call to run with the caller's context and the call's observation.
+	 * @param task the task
+	 * @return the wrapped task
+	 */
+	Runnable decorate(Runnable task) {
 		return () -> {
 			try (ContextSnapshot.Scope a = this.assembly.setThreadLocals();
 					ContextSnapshot.Scope s = this.subscription.setThreadLocals();
@@ -111,8 +114,13 @@ final class OffloadCall implements PoolTaskDecorator {
 		return captured.putAll(context.readOnly()).put(ObservationThreadLocalAccessor.KEY, this.observation);
 	}
 
-	@Override
-	public Runnable abandonAction(Runnable task) {
+	/**
+	 * What the pool runs, on the thread closing it, for a task of the call that never
+	 * started, so that the caller is told.
+	 * @param task the undecorated task
+	 * @return the action
+	 */
+	Runnable abandonAction(Runnable task) {
 		return () -> {
 			if (!this.started) {
 				// Replaying the subscription task delivers the shutdown error to the caller.
@@ -131,7 +139,7 @@ final class OffloadCall implements PoolTaskDecorator {
 	 * @return the scheduler
 	 */
 	Scheduler lane() {
-		return new OffloadLane(PoolAccess.scheduler(this.pool, this), this, this.stream).asScheduler();
+		return new OffloadLane(PoolAccess.scheduler(this.pool, this::decorate, this::abandonAction), this, this.stream).asScheduler();
 	}
 
 	/**
