@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolAccess;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Signal;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -167,6 +168,20 @@ final class OffloadCall {
 	}
 
 	/**
+	 * Fires when the call's timeout has passed, counted again after each item: a stream's
+	 * timeout bounds the whole stream. A single value ends the call, so nothing fires after
+	 * it (as with {@code Mono.timeout}).
+	 * @return the timer
+	 */
+	Mono<Long> timerAfterItem() {
+		Duration timeout = this.timeout;
+		if (!this.stream || timeout == null) {
+			return Mono.never();
+		}
+		return Mono.delay(remaining(timeout), Schedulers.parallel());
+	}
+
+	/**
 	 * What is left of the call's timeout.
 	 * @param timeout the timeout
 	 * @return the time left, zero if none
@@ -259,6 +274,23 @@ final class OffloadCall {
 
 	boolean hasSubscriberLeft() {
 		return this.subscriberLeft;
+	}
+
+	/**
+	 * Stops the observation on the call's terminal signal, or on the value of a call that
+	 * has one, before the signal travels on, as Micrometer's own Reactor instrumentation does,
+	 * rather than after it ({@code doFinally}): the timer and span then cover the call, not
+	 * what downstream operators do with its result on the pool thread, and they are recorded
+	 * by the time the caller has the result.
+	 * @param signal the signal
+	 */
+	void stopObservationOn(Signal<?> signal) {
+		if (signal.isOnError()) {
+			stopObservation(signal.getThrowable());
+		}
+		else if (signal.isOnComplete() || (signal.isOnNext() && !this.stream)) {
+			stopObservation();
+		}
 	}
 
 	/**
