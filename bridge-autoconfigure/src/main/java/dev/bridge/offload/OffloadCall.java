@@ -140,7 +140,8 @@ final class OffloadCall {
 	 * @return the scheduler
 	 */
 	Scheduler lane() {
-		return new OffloadLane(PoolAccess.scheduler(this.pool, this::decorate, this::abandonAction), this, this.stream).asScheduler();
+		Scheduler onPool = PoolAccess.scheduler(this.pool, this::decorate, this::abandonAction);
+		return new OffloadLane(onPool, this, this.stream).asScheduler();
 	}
 
 	/**
