@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
@@ -91,6 +92,14 @@ class ArchitectureTests {
 	}
 
 	@Test
+	void thePoolPackageShowsOnlyThePoolItsSettingsAndTheHandOverToOtherPackages() {
+		// Its queue, threads, tasks and scheduler are plumbing: other packages hand work over
+		// through PoolAccess, with plain functions, never by implementing a pool type.
+		assertThat(publicTopLevelTypesOf("dev.bridge.pool")).containsExactlyInAnyOrder("BlockingPool",
+				"PoolSettings", "PoolFailures", "PoolTaskListener", "PoolAccess");
+	}
+
+	@Test
 	void blockingBridgeOffersOnlyWhatApplicationsCall() {
 		Set<String> methods = Arrays.stream(BlockingBridge.class.getDeclaredMethods())
 			.filter((method) -> Modifier.isPublic(method.getModifiers()))
@@ -117,6 +126,15 @@ class ArchitectureTests {
 		System.arraycopy(middle, 0, all, 1, middle.length);
 		System.arraycopy(rest, 0, all, 1 + middle.length, rest.length);
 		return all;
+	}
+
+	private static Set<String> publicTopLevelTypesOf(String name) {
+		return CLASSES.getPackage(name)
+			.getClasses()
+			.stream()
+			.filter((type) -> type.isTopLevelClass() && type.getModifiers().contains(JavaModifier.PUBLIC))
+			.map(JavaClass::getSimpleName)
+			.collect(Collectors.toCollection(TreeSet::new));
 	}
 
 	private static String topPackage(String name) {

@@ -8,15 +8,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.UnaryOperator;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolSettings;
 
 /**
- * Closes every {@link BlockingBridge} a test creates through it, after the test and after
- * the test class's own {@code @AfterEach} methods, newest first; before that it opens every
- * gate the test took, so that no blocking body keeps a pool thread through the drain.
+ * Closes every {@link BlockingBridge} and every {@link BlockingPool} a test creates through
+ * it, after the test and after the test class's own {@code @AfterEach} methods, newest first,
+ * each with a 5-second drain; before that it opens every gate the test took, so that no
+ * blocking body keeps a pool thread through the drain.
  * <pre class="code">
  * &#64;RegisterExtension
  * final ClosingBridges bridges = new ClosingBridges();
@@ -30,7 +33,10 @@ import dev.bridge.pool.PoolSettings;
  */
 public final class ClosingBridges implements AfterEachCallback {
 
-	private final Deque<BlockingBridge> bridges = new ArrayDeque<>();
+	private static final Duration DRAIN = Duration.ofSeconds(5);
+
+	/** What closes each bridge and pool, newest first. */
+	private final Deque<Runnable> closers = new ArrayDeque<>();
 
 	private final List<CountDownLatch> gates = new CopyOnWriteArrayList<>();
 
@@ -54,7 +60,7 @@ public final class ClosingBridges implements AfterEachCallback {
 	 * @return the bridge, closed after the test
 	 */
 	public BlockingBridge create(UnaryOperator<BlockingBridge.Builder> configuration) {
-		return add(configuration.apply(BlockingBridge.builder().awaitTermination(Duration.ofSeconds(5))).build());
+		return add(configuration.apply(BlockingBridge.builder().awaitTermination(DRAIN)).build());
 	}
 
 	/**
@@ -63,8 +69,27 @@ public final class ClosingBridges implements AfterEachCallback {
 	 * @return the bridge
 	 */
 	public synchronized BlockingBridge add(BlockingBridge bridge) {
-		this.bridges.push(bridge);
+		this.closers.push(bridge::close);
 		return bridge;
+	}
+
+	/**
+	 * A pool on its own, without a bridge, that throws the bridge's public exceptions.
+	 * @param settings the pool's settings
+	 * @return the pool, shut down after the test
+	 */
+	public BlockingPool pool(PoolSettings settings) {
+		return add(new BlockingPool(settings, PublicFailures.get()));
+	}
+
+	/**
+	 * Shuts down a pool the test built itself after the test.
+	 * @param pool the pool
+	 * @return the pool
+	 */
+	public synchronized BlockingPool add(BlockingPool pool) {
+		this.closers.push(() -> pool.shutdown(DRAIN));
+		return pool;
 	}
 
 	/**
@@ -96,14 +121,14 @@ public final class ClosingBridges implements AfterEachCallback {
 			}
 		});
 		this.gates.clear();
-		BlockingBridge bridge;
-		while ((bridge = next()) != null) {
-			bridge.close();
+		Runnable closer;
+		while ((closer = next()) != null) {
+			closer.run();
 		}
 	}
 
-	private synchronized BlockingBridge next() {
-		return this.bridges.poll();
+	private synchronized @Nullable Runnable next() {
+		return this.closers.poll();
 	}
 
 }

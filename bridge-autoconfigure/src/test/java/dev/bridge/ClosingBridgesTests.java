@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.platform.testkit.engine.EngineTestKit;
 
+import dev.bridge.pool.BlockingPool;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
@@ -21,7 +23,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 class ClosingBridgesTests {
 
 	@Test
-	void closesEveryBridgeATestCreatedAfterTheTestsOwnAfterEachAndOpensItsGatesFirst() {
+	void closesEveryBridgeAndPoolATestCreatedAfterTheTestsOwnAfterEachAndOpensItsGatesFirst() {
 		Example.reset();
 		EngineTestKit.engine("junit-jupiter")
 			.selectors(selectClass(Example.class))
@@ -29,18 +31,21 @@ class ClosingBridgesTests {
 			.testEvents()
 			.assertStatistics((stats) -> stats.started(2).succeeded(2));
 		assertThat(Example.bridges).hasSize(4).allSatisfy((bridge) -> assertThat(bridge.isClosed()).isTrue());
+		assertThat(Example.pools).hasSize(3).allSatisfy((pool) -> assertThat(pool.isClosed()).isTrue());
 		assertThat(Example.openAtAfterEach).containsExactly(true, true);
 		assertThat(Example.gates).hasSize(2).allSatisfy((gate) -> assertThat(gate.getCount()).isZero());
 		assertThat(Example.bodyReleased.getCount()).isZero();
 	}
 
 	/**
-	 * Two tests, each with a bridge from a field and one built in the test, one of them
-	 * closed by the test itself.
+	 * Two tests, each with a bridge and a pool from fields and one built in the test, one of
+	 * them closed by the test itself.
 	 */
 	static class Example {
 
 		static final List<BlockingBridge> bridges = new CopyOnWriteArrayList<>();
+
+		static final List<BlockingPool> pools = new CopyOnWriteArrayList<>();
 
 		static final List<Boolean> openAtAfterEach = new CopyOnWriteArrayList<>();
 
@@ -53,8 +58,11 @@ class ClosingBridgesTests {
 
 		private final BlockingBridge bridge = this.testBridges.create(ClosingBridges.small("one", 1, 1));
 
+		private final BlockingPool pool = this.testBridges.pool(ClosingBridges.small("alone", 1, 1));
+
 		static void reset() {
 			bridges.clear();
+			pools.clear();
 			openAtAfterEach.clear();
 			gates.clear();
 			bodyReleased = new CountDownLatch(1);
@@ -62,13 +70,15 @@ class ClosingBridgesTests {
 
 		@AfterEach
 		void stillOpenHere() {
-			openAtAfterEach.add(!this.bridge.isClosed());
+			openAtAfterEach.add(!this.bridge.isClosed() && !this.pool.isClosed());
 		}
 
 		@Test
 		void holdsAPoolThreadOnAGate() throws InterruptedException {
 			bridges.add(this.bridge);
+			pools.add(this.pool);
 			bridges.add(this.testBridges.add(BlockingBridge.builder().awaitTermination(Duration.ofSeconds(5)).build()));
+			pools.add(this.testBridges.add(new BlockingPool(ClosingBridges.small("built", 1, 1), PublicFailures.get())));
 			CountDownLatch gate = this.testBridges.gate();
 			gates.add(gate);
 			CountDownLatch running = new CountDownLatch(1);
@@ -85,6 +95,7 @@ class ClosingBridgesTests {
 		@Test
 		void closesOneBridgeItself() {
 			bridges.add(this.bridge);
+			pools.add(this.pool);
 			BlockingBridge closedHere = this.testBridges.create((builder) -> builder);
 			bridges.add(closedHere);
 			gates.add(this.testBridges.gate());

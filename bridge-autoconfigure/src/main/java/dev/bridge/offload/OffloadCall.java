@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
 
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolAccess;
-import dev.bridge.pool.PoolTaskDecorator;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Signal;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -29,7 +29,7 @@ import reactor.util.context.Context;
  * mistaken for a timeout), and a failure channel for what Reactor cannot report itself (a
  * stream abandoned at shutdown after it started).
  */
-final class OffloadCall implements PoolTaskDecorator {
+final class OffloadCall {
 
 	private static final Log logger = LogFactory.getLog(OffloadCall.class);
 
@@ -87,8 +87,12 @@ final class OffloadCall implements PoolTaskDecorator {
 		this.failures = failures;
 	}
 
-	@Override
-	public Runnable apply(Runnable task) {
+	/**
+	 * Wraps a task of the call to run with the caller's context and the call's observation.
+	 * @param task the task
+	 * @return the wrapped task
+	 */
+	Runnable decorate(Runnable task) {
 		return () -> {
 			try (ContextSnapshot.Scope a = this.assembly.setThreadLocals();
 					ContextSnapshot.Scope s = this.subscription.setThreadLocals();
@@ -111,8 +115,13 @@ final class OffloadCall implements PoolTaskDecorator {
 		return captured.putAll(context.readOnly()).put(ObservationThreadLocalAccessor.KEY, this.observation);
 	}
 
-	@Override
-	public Runnable abandonAction(Runnable task) {
+	/**
+	 * What the pool runs, on the thread closing it, for a task of the call that never
+	 * started, so that the caller is told.
+	 * @param task the undecorated task
+	 * @return the action
+	 */
+	Runnable abandonAction(Runnable task) {
 		return () -> {
 			if (!this.started) {
 				// Replaying the subscription task delivers the shutdown error to the caller.
@@ -131,7 +140,8 @@ final class OffloadCall implements PoolTaskDecorator {
 	 * @return the scheduler
 	 */
 	Scheduler lane() {
-		return new OffloadLane(PoolAccess.scheduler(this.pool, this), this, this.stream).asScheduler();
+		Scheduler onPool = PoolAccess.scheduler(this.pool, this::decorate, this::abandonAction);
+		return new OffloadLane(onPool, this, this.stream).asScheduler();
 	}
 
 	/**
@@ -156,6 +166,20 @@ final class OffloadCall implements PoolTaskDecorator {
 			return Mono.never();
 		}
 		return accepted.asMono().then(Mono.defer(() -> Mono.delay(remaining(timeout), Schedulers.parallel())));
+	}
+
+	/**
+	 * Fires when the call's timeout has passed, counted again after each item: a stream's
+	 * timeout bounds the whole stream. A single value ends the call, so nothing fires after
+	 * it (as with {@code Mono.timeout}).
+	 * @return the timer
+	 */
+	Mono<Long> timerAfterItem() {
+		Duration timeout = this.timeout;
+		if (!this.stream || timeout == null) {
+			return Mono.never();
+		}
+		return Mono.delay(remaining(timeout), Schedulers.parallel());
 	}
 
 	/**
@@ -251,6 +275,23 @@ final class OffloadCall implements PoolTaskDecorator {
 
 	boolean hasSubscriberLeft() {
 		return this.subscriberLeft;
+	}
+
+	/**
+	 * Stops the observation on the call's terminal signal, or on the value of a call that
+	 * has one, before the signal travels on, as Micrometer's own Reactor instrumentation does,
+	 * rather than after it ({@code doFinally}): the timer and span then cover the call, not
+	 * what downstream operators do with its result on the pool thread, and they are recorded
+	 * by the time the caller has the result.
+	 * @param signal the signal
+	 */
+	void stopObservationOn(Signal<?> signal) {
+		if (signal.isOnError()) {
+			stopObservation(signal.getThrowable());
+		}
+		else if (signal.isOnComplete() || (signal.isOnNext() && !this.stream)) {
+			stopObservation();
+		}
 	}
 
 	/**

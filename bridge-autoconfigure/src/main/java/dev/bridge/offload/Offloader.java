@@ -3,7 +3,6 @@ package dev.bridge.offload;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import io.micrometer.context.ContextSnapshot;
@@ -19,7 +18,6 @@ import dev.bridge.context.ContextCarrier;
 import dev.bridge.pool.BlockingPool;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import reactor.util.context.ContextView;
 
 /**
@@ -28,9 +26,11 @@ import reactor.util.context.ContextView;
  * the {@code @Blocking} aspect and the WebFlux integration all go through it; find a
  * bridge's with {@link Offloaders#of(Object)}.
  * <p>
- * {@link #mono} and {@link #flux} share one opening (pool, timeout, the caller's context
- * captured at assembly, an {@link OffloadCall} started per subscription) and subscribe on
- * the call's own {@link OffloadLane}, one worker of the pool.
+ * {@link #mono} and {@link #flux} share one pipeline (pool, timeout, the caller's context
+ * captured at assembly, an {@link OffloadCall} started per subscription, the timeout, the
+ * error mapping and the observation) and differ only in how the invocation subscribes on
+ * the call's own {@link OffloadLane}, one worker of the pool: with Reactor's
+ * {@code Mono.subscribeOn} or {@code Flux.subscribeOn}.
  */
 public final class Offloader {
 
@@ -76,23 +76,10 @@ public final class Offloader {
 	 */
 	public <T> Mono<T> mono(String pool, String call, @Nullable Duration timeout,
 			Callable<? extends Mono<T>> invocation) {
-		return open(pool, call, timeout, false, (offload, timed) -> {
-			Mono<T> mono = Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error, Mono::empty))
-				.onErrorMap(offload::deliverable)
-				.subscribeOn(offload.lane())
-				.contextWrite(offload::enrich)
-				.doOnCancel(offload::cancel);
-			if (timed != null) {
-				// Nothing for a subscriber that left meanwhile: Reactor would log the error as dropped.
-				mono = mono.timeout(offload.timer(), Mono.defer(() -> offload.hasSubscriberLeft() ? Mono.empty()
-						: Mono.error(this.failures.timedOut(pool, call, timed))));
-			}
-			// A subscriber that cancelled gets no error that raced its cancel (a timeout, a
-			// refusal): it would only be logged as dropped. Marked first thing on cancel.
-			return stopObservationOnTerminal(mono.onErrorMap(this::unwrapRejection), offload)
-				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Mono.empty() : Mono.error(ex))
-				.doOnCancel(offload::subscriberLeft);
-		}, Mono::deferContextual);
+		// Mono's own subscribeOn: a Mono has one request, and its value ends the call.
+		return Mono.fromDirect(offload(pool, call, timeout, false,
+				(offload) -> Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error, Mono::empty))
+					.subscribeOn(offload.lane())));
 	}
 
 	/**
@@ -109,43 +96,50 @@ public final class Offloader {
 	 */
 	public <T> Flux<T> flux(String pool, String call, @Nullable Duration timeout,
 			Callable<? extends Publisher<T>> invocation) {
-		return open(pool, call, timeout, true, (offload, timed) -> {
-			// A stream abandoned at shutdown while it waits for demand is failed through the
-			// call's own channel: no Reactor signal is pending then.
-			Flux<T> flux = Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error, Flux::empty))
-				.onErrorMap(offload::deliverable)
-				.subscribeOn(offload.lane())
-				.contextWrite(offload::enrich)
-				.doOnCancel(offload::cancel)
-				.takeUntilOther(offload.failures());
-			if (timed != null) {
-				flux = flux.timeout(offload.timer(),
-						(item) -> Mono.delay(offload.remaining(timed), Schedulers.parallel()),
-						Flux.defer(() -> offload.hasSubscriberLeft() ? Flux.empty()
-								: Flux.error(this.failures.timedOut(pool, call, timed))));
-			}
-			// Stopped on the terminal signal before it travels on: see stopObservationOnTerminal.
-			return flux.onErrorMap(this::unwrapRejection)
-				.doOnComplete(offload::stopObservation)
-				.doOnError(offload::stopObservation)
-				.doOnCancel(offload::stopObservation)
-				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Flux.empty() : Flux.error(ex))
-				.doOnCancel(offload::subscriberLeft);
-		}, Flux::deferContextual);
+		// Flux's own subscribeOn: every later request hops onto the call's lane as well.
+		return offload(pool, call, timeout, true,
+				(offload) -> Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error, Flux::empty))
+					.subscribeOn(offload.lane()));
 	}
 
 	/**
-	 * The opening shared by {@link #mono} and {@link #flux}: resolves the pool and timeout,
-	 * captures the caller's context at assembly, and at each subscription starts a call.
+	 * The one pipeline of {@link #mono} and {@link #flux}: resolves the pool and timeout,
+	 * captures the caller's context at assembly, and at each subscription starts a call, runs
+	 * it on the call's lane, and applies the timeout, the error mapping and the observation.
+	 * @param onLane the invocation, deferred and subscribed on the call's lane with the
+	 * operators of its own type
 	 */
-	private <P> P open(String pool, String call, @Nullable Duration timeout, boolean stream,
-			BiFunction<OffloadCall, @Nullable Duration, P> body, Function<Function<ContextView, P>, P> deferContextual) {
+	private <T> Flux<T> offload(String pool, String call, @Nullable Duration timeout, boolean stream,
+			Function<OffloadCall, Publisher<T>> onLane) {
 		BlockingPool target = this.pools.apply(pool);
-		Duration effectiveTimeout = (timeout != null) ? timeout : target.settings().timeout();
+		@Nullable Duration effectiveTimeout = (timeout != null) ? timeout : target.settings().timeout();
 		ContextSnapshot assembly = this.contextCarrier.captureThread();
 		Observation caller = this.observationRegistry.getCurrentObservation();
-		return deferContextual.apply((context) -> body
-			.apply(newCall(target, call, assembly, caller, context, stream, effectiveTimeout), effectiveTimeout));
+		return Flux.deferContextual((context) -> {
+			OffloadCall offload = newCall(target, call, assembly, caller, context, stream, effectiveTimeout);
+			Flux<T> flux = Flux.from(onLane.apply(offload))
+				.onErrorMap(offload::deliverable)
+				.contextWrite(offload::enrich)
+				.doOnCancel(offload::cancel);
+			if (stream) {
+				// A stream abandoned at shutdown while it waits for demand is failed through the
+				// call's own channel: no Reactor signal is pending then.
+				flux = flux.takeUntilOther(offload.failures());
+			}
+			if (effectiveTimeout != null) {
+				Duration timed = effectiveTimeout;
+				// Nothing for a subscriber that left meanwhile: Reactor would log the error as dropped.
+				flux = flux.timeout(offload.timer(), (item) -> offload.timerAfterItem(), Flux.defer(() -> offload
+					.hasSubscriberLeft() ? Flux.empty() : Flux.error(this.failures.timedOut(pool, call, timed))));
+			}
+			// A subscriber that cancelled gets no error that raced its cancel (a timeout, a
+			// refusal): it would only be logged as dropped. Marked first thing on cancel.
+			return flux.onErrorMap(this::unwrapRejection)
+				.doOnEach(offload::stopObservationOn)
+				.doOnCancel(offload::stopObservation)
+				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Flux.empty() : Flux.error(ex))
+				.doOnCancel(offload::subscriberLeft);
+		});
 	}
 
 	/**
@@ -219,18 +213,6 @@ public final class Offloader {
 		finally {
 			observation.stop();
 		}
-	}
-
-	/**
-	 * Stops the call's observation on the terminal signal before it travels on, as
-	 * Micrometer's own Reactor instrumentation does, rather than after it ({@code doFinally}):
-	 * the timer and span then cover the call, not what downstream operators do with its
-	 * result on the pool thread, and they are recorded by the time the caller has the result.
-	 */
-	private static <T> Mono<T> stopObservationOnTerminal(Mono<T> mono, OffloadCall offload) {
-		return mono.doOnSuccess((value) -> offload.stopObservation())
-			.doOnError(offload::stopObservation)
-			.doOnCancel(offload::stopObservation);
 	}
 
 	/**

@@ -235,16 +235,6 @@ public final class BlockingPool {
 	}
 
 	/**
-	 * A scheduler whose tasks are wrapped by the given decorator, for example to restore the
-	 * caller's context around them.
-	 * @param decorator wraps each task before it is queued
-	 * @return the scheduler
-	 */
-	Scheduler scheduler(UnaryOperator<Runnable> decorator) {
-		return new PoolScheduler(this, decorator);
-	}
-
-	/**
 	 * Tasks refused because the queue was full or the pool was shut down.
 	 * @return the count
 	 */

@@ -1,5 +1,8 @@
 package dev.bridge.pool;
 
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
 import org.jspecify.annotations.Nullable;
 
 import reactor.core.Disposable;
@@ -17,14 +20,18 @@ public final class PoolAccess {
 	}
 
 	/**
-	 * A scheduler on the pool whose tasks are wrapped by the decorator, which also says what
-	 * to do for a task abandoned at shutdown.
+	 * A scheduler on the pool whose tasks are wrapped (to restore a caller's context, for
+	 * example), and which tells their caller when the pool abandons them at shutdown.
 	 * @param pool the pool
 	 * @param decorator wraps each task before it is queued
+	 * @param abandonActions for an undecorated task, what to run on the thread closing the
+	 * pool if the task never started, so that its caller is told; {@code null} if the caller
+	 * cannot be told
 	 * @return the scheduler
 	 */
-	public static Scheduler scheduler(BlockingPool pool, PoolTaskDecorator decorator) {
-		return pool.scheduler(decorator);
+	public static Scheduler scheduler(BlockingPool pool, UnaryOperator<Runnable> decorator,
+			Function<Runnable, @Nullable Runnable> abandonActions) {
+		return new PoolScheduler(pool, decorator, abandonActions);
 	}
 
 	/**

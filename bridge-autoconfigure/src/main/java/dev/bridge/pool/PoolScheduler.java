@@ -6,6 +6,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import org.jspecify.annotations.Nullable;
@@ -27,9 +28,31 @@ final class PoolScheduler implements Scheduler {
 
 	private final UnaryOperator<Runnable> decorator;
 
+	private final Function<Runnable, @Nullable Runnable> abandonActions;
+
+	/**
+	 * A scheduler whose tasks cannot tell their caller when the pool abandons them.
+	 * @param pool the pool
+	 * @param decorator wraps each task before it is queued
+	 */
 	PoolScheduler(BlockingPool pool, UnaryOperator<Runnable> decorator) {
+		this(pool, decorator, (task) -> null);
+	}
+
+	/**
+	 * A scheduler whose tasks are wrapped, and which says what to run for a task the pool
+	 * abandons at shutdown before it started.
+	 * @param pool the pool
+	 * @param decorator wraps each task before it is queued
+	 * @param abandonActions for an undecorated task, what to run on the thread closing the
+	 * pool if the task never starts, so that its caller is told; {@code null} if the caller
+	 * cannot be told
+	 */
+	PoolScheduler(BlockingPool pool, UnaryOperator<Runnable> decorator,
+			Function<Runnable, @Nullable Runnable> abandonActions) {
 		this.pool = pool;
 		this.decorator = decorator;
+		this.abandonActions = abandonActions;
 	}
 
 	@Override
@@ -38,7 +61,7 @@ final class PoolScheduler implements Scheduler {
 	}
 
 	private @Nullable Runnable abandonActionFor(Runnable task) {
-		return (this.decorator instanceof PoolTaskDecorator aware) ? aware.abandonAction(task) : null;
+		return this.abandonActions.apply(task);
 	}
 
 	@Override

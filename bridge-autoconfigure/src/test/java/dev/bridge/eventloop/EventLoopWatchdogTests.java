@@ -17,12 +17,13 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
-import dev.bridge.BlockingBridge;
+import dev.bridge.ClosingBridges;
 import dev.bridge.actuate.BridgeHealthIndicator;
 import dev.bridge.eventloop.StallReport.Kind;
 import dev.bridge.metrics.EventLoopMetrics;
@@ -50,6 +51,9 @@ class EventLoopWatchdogTests {
 	private static final Duration INTERVAL = Duration.ofMillis(50);
 
 	private static final Duration THRESHOLD = Duration.ofMillis(100);
+
+	@RegisterExtension
+	final ClosingBridges bridges = new ClosingBridges();
 
 	private final FakeClock clock = new FakeClock();
 
@@ -460,14 +464,8 @@ class EventLoopWatchdogTests {
 		assertThat(reports.stalls()).isEqualTo(1);
 	}
 
-	private static Health health(EventLoopWatchdog watchdog) {
-		BlockingBridge bridge = BlockingBridge.builder().build();
-		try {
-			return new BridgeHealthIndicator(bridge, watchdog, THRESHOLD).health();
-		}
-		finally {
-			bridge.close();
-		}
+	private Health health(EventLoopWatchdog watchdog) {
+		return new BridgeHealthIndicator(this.bridges.create(), watchdog, THRESHOLD).health();
 	}
 
 	private static void blockTheLoop(CountDownLatch entered, CountDownLatch release) {

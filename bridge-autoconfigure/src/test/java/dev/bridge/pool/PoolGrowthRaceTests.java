@@ -9,12 +9,12 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import dev.bridge.ClosingBridges;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.bridge.PublicFailures;
 
 /**
  * The race between a thread retiring after keep-alive and a task arriving: the task must
@@ -26,15 +26,10 @@ class PoolGrowthRaceTests {
 
 	private static final int ITERATIONS = 10_000;
 
-	private final List<BlockingPool> pools = new ArrayList<>();
+	@RegisterExtension
+	final ClosingBridges pools = new ClosingBridges();
 
-	private final CountDownLatch hold = new CountDownLatch(1);
-
-	@AfterEach
-	void shutDown() {
-		this.hold.countDown();
-		this.pools.forEach((pool) -> pool.shutdown(Duration.ofSeconds(5)));
-	}
+	private final CountDownLatch hold = this.pools.gate();
 
 	@Test
 	void aTaskArrivingAsAThreadRetiresStartsAtOnceWhileThePoolIsBelowItsMaximum() {
@@ -42,11 +37,8 @@ class PoolGrowthRaceTests {
 		// random pause of up to 2 ms fit in a few seconds.
 		List<CompletableFuture<Void>> drivers = new ArrayList<>();
 		for (int i = 0; i < DRIVERS; i++) {
-			BlockingPool pool = new BlockingPool(PoolSettings.defaults("race-" + i)
-				.withMaxThreads(4)
-				.withQueueCapacity(10)
-				.withKeepAlive(Duration.ofMillis(1)), PublicFailures.get());
-			this.pools.add(pool);
+			BlockingPool pool = this.pools
+				.pool(ClosingBridges.small("race-" + i, 4, 10).withKeepAlive(Duration.ofMillis(1)));
 			drivers.add(CompletableFuture.runAsync(() -> drive(pool, ITERATIONS / DRIVERS), runOnNewThread()));
 		}
 		CompletableFuture.allOf(drivers.toArray(new CompletableFuture[0])).join();

@@ -8,11 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.bridge.BlockingPoolSaturatedException;
-import dev.bridge.PublicFailures;
+import dev.bridge.ClosingBridges;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
@@ -29,16 +29,12 @@ import static org.awaitility.Awaitility.await;
  */
 class PoolSchedulerTests {
 
-	private final BlockingPool pool = new BlockingPool(
-			PoolSettings.defaults("sched").withMaxThreads(4).withQueueCapacity(4000), PublicFailures.get());
+	@RegisterExtension
+	final ClosingBridges pools = new ClosingBridges();
 
-	private final CountDownLatch gate = new CountDownLatch(1);
+	private final BlockingPool pool = this.pools.pool(ClosingBridges.small("sched", 4, 4000));
 
-	@AfterEach
-	void shutDown() {
-		this.gate.countDown();
-		this.pool.shutdown(Duration.ofSeconds(5));
-	}
+	private final CountDownLatch gate = this.pools.gate();
 
 	@Test
 	void aWorkerRunsItsTasksOneAtATimeInTheOrderTheyWereScheduled() {
@@ -92,35 +88,28 @@ class PoolSchedulerTests {
 
 	@Test
 	void disposingAQueuedWorkerTaskRemovesItAndGivesBackItsPlace() throws Exception {
-		BlockingPool one = new BlockingPool(PoolSettings.defaults("one").withMaxThreads(1).withQueueCapacity(10),
-				PublicFailures.get());
-		try {
-			Worker worker = one.scheduler().createWorker();
-			CountDownLatch started = new CountDownLatch(1);
-			worker.schedule(() -> {
-				started.countDown();
-				awaitQuietly(this.gate);
-			});
-			assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-			AtomicBoolean ran = new AtomicBoolean();
-			Disposable queued = worker.schedule(() -> ran.set(true));
-			assertThat(one.queued()).isEqualTo(1);
-			queued.dispose();
-			assertThat(queued.isDisposed()).isTrue();
-			assertThat(one.queued()).isZero();
-			assertThat(one.cancelledCount()).isEqualTo(1);
-			CountDownLatch after = new CountDownLatch(1);
-			worker.schedule(after::countDown);
-			this.gate.countDown();
-			assertThat(after.await(5, TimeUnit.SECONDS)).isTrue();
-			assertThat(ran).isFalse();
-			assertThat(one.cancelledCount()).isEqualTo(1);
-			worker.dispose();
-		}
-		finally {
-			this.gate.countDown();
-			one.shutdown(Duration.ofSeconds(5));
-		}
+		BlockingPool one = this.pools.pool(ClosingBridges.small("one", 1, 10));
+		Worker worker = one.scheduler().createWorker();
+		CountDownLatch started = new CountDownLatch(1);
+		worker.schedule(() -> {
+			started.countDown();
+			awaitQuietly(this.gate);
+		});
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		AtomicBoolean ran = new AtomicBoolean();
+		Disposable queued = worker.schedule(() -> ran.set(true));
+		assertThat(one.queued()).isEqualTo(1);
+		queued.dispose();
+		assertThat(queued.isDisposed()).isTrue();
+		assertThat(one.queued()).isZero();
+		assertThat(one.cancelledCount()).isEqualTo(1);
+		CountDownLatch after = new CountDownLatch(1);
+		worker.schedule(after::countDown);
+		this.gate.countDown();
+		assertThat(after.await(5, TimeUnit.SECONDS)).isTrue();
+		assertThat(ran).isFalse();
+		assertThat(one.cancelledCount()).isEqualTo(1);
+		worker.dispose();
 	}
 
 	@Test
@@ -154,28 +143,20 @@ class PoolSchedulerTests {
 
 	@Test
 	void workerTasksCountAgainstThePoolBound() throws Exception {
-		BlockingPool tiny = new BlockingPool(PoolSettings.defaults("tiny").withMaxThreads(1).withQueueCapacity(1),
-				PublicFailures.get());
-		try {
-			Worker worker = tiny.scheduler().createWorker();
-			CountDownLatch started = new CountDownLatch(1);
-			worker.schedule(() -> {
-				started.countDown();
-				awaitQuietly(this.gate);
-			});
-			assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
-			tiny.scheduler().schedule(() -> {
-			});
-			assertThat(tiny.queued()).isEqualTo(1);
-			assertThatExceptionOfType(BlockingPoolSaturatedException.class)
-				.isThrownBy(() -> worker.schedule(() -> {
-				}));
-			assertThat(tiny.rejectedCount()).isEqualTo(1);
-		}
-		finally {
-			this.gate.countDown();
-			tiny.shutdown(Duration.ofSeconds(5));
-		}
+		BlockingPool tiny = this.pools.pool(ClosingBridges.small("tiny", 1, 1));
+		Worker worker = tiny.scheduler().createWorker();
+		CountDownLatch started = new CountDownLatch(1);
+		worker.schedule(() -> {
+			started.countDown();
+			awaitQuietly(this.gate);
+		});
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		tiny.scheduler().schedule(() -> {
+		});
+		assertThat(tiny.queued()).isEqualTo(1);
+		assertThatExceptionOfType(BlockingPoolSaturatedException.class).isThrownBy(() -> worker.schedule(() -> {
+		}));
+		assertThat(tiny.rejectedCount()).isEqualTo(1);
 	}
 
 	@Test

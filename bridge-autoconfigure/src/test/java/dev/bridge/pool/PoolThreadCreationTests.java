@@ -8,10 +8,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.bridge.BlockingPoolSaturatedException;
+import dev.bridge.ClosingBridges;
 import dev.bridge.PublicFailures;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.NonBlocking;
@@ -28,19 +29,15 @@ import static org.awaitility.Awaitility.await;
  */
 class PoolThreadCreationTests {
 
+	@RegisterExtension
+	final ClosingBridges pools = new ClosingBridges();
+
 	private final List<Thread> creators = new CopyOnWriteArrayList<>();
 
-	private final CountDownLatch gate = new CountDownLatch(1);
+	private final CountDownLatch gate = this.pools.gate();
 
-	private final BlockingPool pool = new BlockingPool(
-			PoolSettings.defaults("creation").withMaxThreads(4).withQueueCapacity(2), PublicFailures.get(),
-			this::recordingCreators);
-
-	@AfterEach
-	void shutDown() {
-		this.gate.countDown();
-		this.pool.shutdown(Duration.ofSeconds(5));
-	}
+	private final BlockingPool pool = this.pools.add(new BlockingPool(ClosingBridges.small("creation", 4, 2),
+			PublicFailures.get(), this::recordingCreators));
 
 	private ThreadFactory recordingCreators(ThreadFactory factory) {
 		return (task) -> {
