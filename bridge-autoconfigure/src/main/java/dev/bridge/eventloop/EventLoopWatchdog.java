@@ -57,12 +57,13 @@ import reactor.core.Disposable;
  * <p>
  * On Linux a loop that waits for I/O events when its turn comes (an idle Netty loop in
  * {@code epoll_wait}) runs no task and cannot be stalled, so it is not probed that round
- * ({@link IdleWait}), though at least once a second: on a quiet server the probes would
+ * ({@link IdleWait}), though at least once every two seconds: on a quiet server the probes would
  * otherwise be nearly all of the watchdog's cost, in wake-ups. A loop that runs or blocks is
  * probed every round, so a stall is caught as early as before.
  * <p>
  * A stall is always caught while it lasts once it is longer than
- * {@code threshold + 2 × interval} (200 ms with the defaults); a shorter one that still
+ * {@code threshold + interval} (150 ms with the defaults): a pending probe is judged when it
+ * reaches the threshold, not at the next round. A shorter one that still
  * delays a probe beyond {@code threshold} is reported after the fact, without a stack.
  */
 public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
@@ -105,6 +106,9 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 	private static final long PROMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
+	// how often a loop that waits for work gets a probe all the same
+	private static final long IDLE_PROBE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
 	// lateness from which a round reads the garbage-collection pause count
 	private static final long GC_READ_LATENESS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -128,8 +132,10 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 
 	private final MachineLoad machine;
 
-	// rounds in a row an idle loop may go without a probe: it gets one at least once a second
+	// rounds in a row an idle loop may go without a probe: it gets one at least every two seconds
 	private final int maxSkipped;
+
+	private final int roundsPerSecond;
 
 	private final List<ObjLongConsumer<String>> delayListeners = new CopyOnWriteArrayList<>();
 
@@ -191,7 +197,8 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		this.intervalNanos = this.interval.toNanos();
 		this.thresholdNanos = this.threshold.toNanos();
 		this.graceNanos = this.startupGrace.toNanos();
-		this.maxSkipped = (int) Math.max(0, TimeUnit.SECONDS.toNanos(1) / this.intervalNanos - 1);
+		this.maxSkipped = (int) Math.max(0, IDLE_PROBE_NANOS / this.intervalNanos - 1);
+		this.roundsPerSecond = (int) Math.max(1, TimeUnit.SECONDS.toNanos(1) / this.intervalNanos);
 		this.reports = Objects.requireNonNull(reports, "reports must not be null");
 		this.nanoClock = nanoClock;
 		this.machine = machine;
@@ -466,7 +473,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	void tick(long now, long lateness) {
 		boolean reporting = now - this.startNanos >= this.graceNanos;
 		long gcDuringRound = 0;
-		if (lateness >= Math.min(GC_READ_LATENESS, this.thresholdNanos) || this.rounds % (this.maxSkipped + 1) == 0) {
+		if (lateness >= Math.min(GC_READ_LATENESS, this.thresholdNanos) || this.rounds % this.roundsPerSecond == 0) {
 			// a pause long enough to matter makes the watchdog late, so an idle round on time
 			// skips the read; once a second keeps the count fresh anyway
 			long gcPauseMillis = this.machine.gcPauseMillis();

@@ -96,12 +96,12 @@ class IdleLoopTests {
 		watchdog.start();
 		try {
 			// the Netty loops wait in epoll_wait, the plain worker on its queue: once the watchdog
-			// has seen them wait there, 60 rounds (600 ms) go by with a probe a second at most
+			// has seen them wait there, 60 rounds (600 ms) go by with a probe every two seconds at most
 			await().atMost(Duration.ofSeconds(60))
 				.until(() -> probesDuring(watchdog, probes, "netty", 60) <= 2 && probesDuring(watchdog, probes, "plain", 60) <= 2);
 
 			// a task that waits in a selector of its own, or on a queue of its own, is no idle
-			// wait: both are caught within the 300 ms they block, far below the one-second probe
+			// wait: both are caught within the 300 ms they block, far below the two-second probe
 			nettyLoop.execute(() -> selectFor(300));
 			this.plain.execute(() -> pollFor(300));
 			await().atMost(Duration.ofSeconds(30)).until(() -> stalled(reports, nettyThread) && stalled(reports, "plain-loop"));
