@@ -434,19 +434,15 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		long deadline = this.nanoClock.getAsLong() + this.intervalNanos;
 		while (this.running) {
 			long now = this.nanoClock.getAsLong();
-			long due = this.due;
-			if (now < deadline && now < due) {
-				LockSupport.parkNanos(this, Math.min(deadline, due) - now);
+			// a pending probe that reaches the threshold before the next round is due brings the
+			// round forward, so that a stall is judged when it is threshold old
+			long wake = Math.min(deadline, this.due);
+			if (now < wake) {
+				LockSupport.parkNanos(this, wake - now);
 				continue;
 			}
 			try {
-				if (now < deadline) {
-					// a pending probe reaches the threshold before the next round: judge it then,
-					// so that a stall is reported within the threshold of the probe's post
-					checkDue(now);
-					continue;
-				}
-				tick(now, now - deadline);
+				tick(now, Math.max(0, now - deadline));
 			}
 			catch (RuntimeException | LinkageError ex) {
 				// the watchdog must outlive whatever one round trips over
@@ -524,22 +520,8 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 	}
 
 	/**
-	 * Between rounds: judges the pending probes, and only them.
-	 */
-	void checkDue(long now) {
-		boolean reporting = isReporting(now);
-		for (Group group : this.groups) {
-			for (Loop loop : group.loops) {
-				if (loop.pending && !loop.redundant) {
-					checkStall(loop, now, reporting);
-				}
-			}
-		}
-		this.due = nextDue(now, reporting);
-	}
-
-	/**
-	 * When the watchdog next judges pending probes between rounds.
+	 * When a pending probe reaches the threshold, which brings the next round forward if it
+	 * comes first.
 	 * @return the {@link System#nanoTime()} of it, {@link Long#MAX_VALUE} for none
 	 */
 	long due() {
