@@ -31,6 +31,11 @@ import reactor.core.scheduler.Scheduler;
  * An event loop never starts a thread itself: when a task from a loop needs a new thread,
  * the thread is reserved at once (so the bound and saturation stay exact) and started by
  * the {@link PoolThreadStarter}; the task runs first on it.
+ * <p>
+ * A pool on virtual threads has no threads to grow or retire: its {@link VirtualPoolExecutor}
+ * starts a new virtual thread per task, at most {@code maxThreads} at once, on the calling
+ * thread (loops included: starting a virtual thread only hands it to the JDK's scheduler),
+ * and takes no lock on the way.
  */
 public final class BlockingPool {
 
@@ -67,6 +72,12 @@ public final class BlockingPool {
 	private volatile boolean closed;
 
 	/**
+	 * Whether tasks run on virtual threads: then a {@link VirtualPoolExecutor} starts a thread
+	 * per task, and none of the growth of platform threads applies.
+	 */
+	private final boolean virtual;
+
+	/**
 	 * A pool that throws the exceptions {@code failures} makes.
 	 * @param settings the settings
 	 * @param failures makes the exceptions for refused tasks and settings that cannot work
@@ -85,16 +96,31 @@ public final class BlockingPool {
 		this.settings = settings;
 		this.failures = failures;
 		this.threads = new PoolThreads(settings.maxThreads());
-		PoolThreadFactory threadFactory = settings.virtualThreads() ? PoolThreadFactory.virtual(settings.name(), failures)
-				: PoolThreadFactory.platform(settings.name());
-		BlockingQueue<Runnable> queue = (settings.queueCapacity() > 0)
-				? new PoolQueue(settings.queueCapacity(), this.threads) : new PoolQueue.HandOff();
-		this.executor = new ThreadPoolExecutor(0, settings.maxThreads(), settings.keepAlive().toNanos(),
-				TimeUnit.NANOSECONDS, queue, threadFactoryDecorator.apply(threadFactory), this::reject);
-		threadFactory.bind(this, this.threads);
+		this.virtual = settings.virtualThreads();
+		if (this.virtual) {
+			PoolThreadFactory threadFactory = PoolThreadFactory.virtual(settings.name(), failures);
+			this.executor = new VirtualPoolExecutor(settings.maxThreads(), settings.queueCapacity(),
+					threadFactoryDecorator.apply(threadFactory), this::refuse);
+		}
+		else {
+			PoolThreadFactory threadFactory = PoolThreadFactory.platform(settings.name());
+			BlockingQueue<Runnable> queue = (settings.queueCapacity() > 0)
+					? new PoolQueue(settings.queueCapacity(), this.threads) : new PoolQueue.HandOff();
+			this.executor = new ThreadPoolExecutor(0, settings.maxThreads(), settings.keepAlive().toNanos(),
+					TimeUnit.NANOSECONDS, queue, threadFactoryDecorator.apply(threadFactory), this::reject);
+			threadFactory.bind(this, this.threads);
+		}
 		this.scheduler = new PoolScheduler(this, UnaryOperator.identity());
 		// Started here, at start-up, so that no event loop ever starts it.
 		PoolThreadStarter.get();
+	}
+
+	/**
+	 * Refuses a task of a virtual-thread pool: its executor has no thread to add.
+	 */
+	private void refuse(Runnable task, ThreadPoolExecutor executor) {
+		throw (this.closed || executor.isShutdown()) ? this.failures.shutDown(name())
+				: this.failures.saturated(name(), this.settings.maxThreads(), this.settings.queueCapacity());
 	}
 
 	private void reject(Runnable task, ThreadPoolExecutor executor) {
@@ -338,7 +364,10 @@ public final class BlockingPool {
 		PoolTask poolTask = new PoolTask(this, task, abandonAction, owner);
 		int submitted = this.submitted.incrementAndGet();
 		try {
-			if (this.threads.reserveUnlessIdle(submitted)) {
+			if (this.virtual) {
+				this.executor.execute(poolTask);
+			}
+			else if (this.threads.reserveUnlessIdle(submitted)) {
 				startThread(poolTask);
 			}
 			else {
@@ -428,7 +457,11 @@ public final class BlockingPool {
 	 */
 	long taskStarting(long handedOverAt) {
 		this.busy.incrementAndGet();
-		CURRENT.set(this);
+		// Once per thread: a thread of this pool runs this pool's tasks only, and a virtual
+		// thread runs one task.
+		if (this.virtual || CURRENT.get() != this) {
+			CURRENT.set(this);
+		}
 		long now = System.nanoTime();
 		for (PoolTaskListener listener : this.taskListeners) {
 			listener.taskStarting(now - handedOverAt);
@@ -437,7 +470,6 @@ public final class BlockingPool {
 	}
 
 	void taskFinished(long startedAt) {
-		CURRENT.remove();
 		this.busy.decrementAndGet();
 		if (this.taskListeners.isEmpty()) {
 			return;
