@@ -6,6 +6,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import org.jspecify.annotations.Nullable;
@@ -37,7 +38,7 @@ final class PoolScheduler implements Scheduler {
 		return this.pool.execute(this.decorator.apply(Schedulers.onSchedule(task)), abandonActionFor(task), null);
 	}
 
-	private @Nullable Runnable abandonActionFor(Runnable task) {
+	private @Nullable Consumer<RuntimeException> abandonActionFor(Runnable task) {
 		return (this.decorator instanceof PoolTaskDecorator aware) ? aware.abandonAction(task) : null;
 	}
 
@@ -103,10 +104,10 @@ final class PoolScheduler implements Scheduler {
 				throw Exceptions.failWithRejected();
 			}
 			this.pending.offer(workerTask);
-			Runnable abandonAction = abandonActionFor(task);
+			Consumer<RuntimeException> abandonAction = abandonActionFor(task);
 			try {
 				workerTask.turn = PoolScheduler.this.pool.execute(this::drain,
-						(abandonAction != null) ? () -> workerTask.abandon(abandonAction) : null, null);
+						(abandonAction != null) ? (error) -> workerTask.abandon(abandonAction, error) : null, null);
 			}
 			catch (RejectedExecutionException ex) {
 				if (!workerTask.withdraw()) {
@@ -219,10 +220,10 @@ final class PoolScheduler implements Scheduler {
 				return cancel(false);
 			}
 
-			void abandon(Runnable abandonAction) {
+			void abandon(Consumer<RuntimeException> abandonAction, RuntimeException error) {
 				if (cancel(false)) {
 					PoolWorker.this.tasks.remove(this);
-					abandonAction.run();
+					abandonAction.accept(error);
 				}
 			}
 
