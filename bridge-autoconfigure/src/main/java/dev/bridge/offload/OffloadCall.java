@@ -3,6 +3,7 @@ package dev.bridge.offload;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -67,7 +68,8 @@ final class OffloadCall {
 
 	private volatile boolean started;
 
-	private volatile boolean abandoned;
+	/** Why the pool abandoned the call before it started, if it did. */
+	private volatile @Nullable RuntimeException abandoned;
 
 	private volatile boolean cancelled;
 
@@ -116,21 +118,22 @@ final class OffloadCall {
 	}
 
 	/**
-	 * What the pool runs, on the thread closing it, for a task of the call that never
-	 * started, so that the caller is told.
+	 * What the pool runs, on the thread closing it or refusing a task it had accepted, for a
+	 * task of the call that never started, so that the caller is told why.
 	 * @param task the undecorated task
-	 * @return the action
+	 * @return the action, given the error for the caller (the shutdown, or the refusal)
 	 */
-	Runnable abandonAction(Runnable task) {
-		return () -> {
+	Consumer<RuntimeException> abandonAction(Runnable task) {
+		return (error) -> {
 			if (!this.started) {
-				// Replaying the subscription task delivers the shutdown error to the caller.
-				this.abandoned = true;
+				// Replaying the subscription task delivers the error (the shutdown, or the
+				// pool's refusal) to the caller.
+				this.abandoned = error;
 				task.run();
 			}
 			else if (this.failure != null) {
 				// A later request hop: running it would run user code on the closing thread.
-				this.failure.tryEmitError(this.failures.shutDown(this.pool.name()));
+				this.failure.tryEmitError(error);
 			}
 		};
 	}
@@ -202,7 +205,7 @@ final class OffloadCall {
 	}
 
 	boolean isAbandoned() {
-		return this.abandoned;
+		return this.abandoned != null;
 	}
 
 	boolean isCancelled() {
@@ -234,15 +237,17 @@ final class OffloadCall {
 	}
 
 	/**
-	 * Runs the user's invocation, or reports the shutdown if the call was abandoned. A call
+	 * Runs the user's invocation, or reports why the call was abandoned (the shutdown, or
+	 * the pool's refusal after it accepted the call). A call
 	 * whose subscriber already left ends empty: nobody listens, and an error (typically the
 	 * body's InterruptedException) would only be logged by Reactor as dropped.
 	 */
 	<P> P invoke(Callable<? extends P> invocation, Function<Throwable, ? extends P> error,
 			Supplier<? extends P> empty) {
 		this.started = true;
-		if (this.abandoned) {
-			return error.apply(this.failures.shutDown(this.pool.name()));
+		RuntimeException abandoned = this.abandoned;
+		if (abandoned != null) {
+			return error.apply(abandoned);
 		}
 		if (this.cancelled) {
 			return empty.get();

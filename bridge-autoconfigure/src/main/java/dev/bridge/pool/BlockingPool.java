@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import org.apache.commons.logging.Log;
@@ -31,6 +32,11 @@ import reactor.core.scheduler.Scheduler;
  * An event loop never starts a thread itself: when a task from a loop needs a new thread,
  * the thread is reserved at once (so the bound and saturation stay exact) and started by
  * the {@link PoolThreadStarter}; the task runs first on it.
+ * <p>
+ * A pool on virtual threads has no threads to grow or retire: its {@link VirtualPoolExecutor}
+ * starts a new virtual thread per task, at most {@code maxThreads} at once, on the calling
+ * thread (loops included: starting a virtual thread only hands it to the JDK's scheduler),
+ * and takes no lock on the way.
  */
 public final class BlockingPool {
 
@@ -67,6 +73,12 @@ public final class BlockingPool {
 	private volatile boolean closed;
 
 	/**
+	 * Whether tasks run on virtual threads: then a {@link VirtualPoolExecutor} starts a thread
+	 * per task, and none of the growth of platform threads applies.
+	 */
+	private final boolean virtual;
+
+	/**
 	 * A pool that throws the exceptions {@code failures} makes.
 	 * @param settings the settings
 	 * @param failures makes the exceptions for refused tasks and settings that cannot work
@@ -85,23 +97,39 @@ public final class BlockingPool {
 		this.settings = settings;
 		this.failures = failures;
 		this.threads = new PoolThreads(settings.maxThreads());
-		PoolThreadFactory threadFactory = settings.virtualThreads() ? PoolThreadFactory.virtual(settings.name(), failures)
-				: PoolThreadFactory.platform(settings.name());
-		BlockingQueue<Runnable> queue = (settings.queueCapacity() > 0)
-				? new PoolQueue(settings.queueCapacity(), this.threads) : new PoolQueue.HandOff();
-		this.executor = new ThreadPoolExecutor(0, settings.maxThreads(), settings.keepAlive().toNanos(),
-				TimeUnit.NANOSECONDS, queue, threadFactoryDecorator.apply(threadFactory), this::reject);
-		threadFactory.bind(this, this.threads);
+		this.virtual = settings.virtualThreads();
+		if (this.virtual) {
+			PoolThreadFactory threadFactory = PoolThreadFactory.virtual(settings.name(), failures);
+			this.executor = new VirtualPoolExecutor(settings.maxThreads(), settings.queueCapacity(),
+					threadFactoryDecorator.apply(threadFactory), this::refuse);
+		}
+		else {
+			PoolThreadFactory threadFactory = PoolThreadFactory.platform(settings.name());
+			BlockingQueue<Runnable> queue = (settings.queueCapacity() > 0)
+					? new PoolQueue(settings.queueCapacity(), this.threads) : new PoolQueue.HandOff();
+			this.executor = new PlatformPoolExecutor(settings.name(), settings.maxThreads(),
+					settings.keepAlive().toNanos(), queue, threadFactoryDecorator.apply(threadFactory), this::reject);
+			threadFactory.bind(this, this.threads);
+		}
 		this.scheduler = new PoolScheduler(this, UnaryOperator.identity());
 		// Started here, at start-up, so that no event loop ever starts it.
 		PoolThreadStarter.get();
+	}
+
+	/**
+	 * Refuses a task of a virtual-thread pool: its executor has no thread to add.
+	 */
+	private void refuse(Runnable task, ThreadPoolExecutor executor) {
+		throw refusal();
 	}
 
 	private void reject(Runnable task, ThreadPoolExecutor executor) {
 		boolean open = !this.closed && !executor.isShutdown();
 		if (task instanceof PoolTask poolTask) {
 			if (poolTask.startsThread) {
-				// The reserved thread could not start: the executor is shutting down.
+				// The reserved thread could not start: the executor is shutting down (it has no
+				// bound of its own, see PlatformPoolExecutor). The task is queued if the pool is
+				// still open, as if it had found no thread.
 				poolTask.startsThread = false;
 				this.threads.release();
 			}
@@ -114,8 +142,7 @@ public final class BlockingPool {
 		if (open && executor.getQueue() instanceof PoolQueue queue && queue.forceOffer(task)) {
 			return;
 		}
-		throw (!open) ? this.failures.shutDown(name())
-				: this.failures.saturated(name(), this.settings.maxThreads(), this.settings.queueCapacity());
+		throw refusal();
 	}
 
 	/**
@@ -138,13 +165,35 @@ public final class BlockingPool {
 			this.threads.starting(() -> this.executor.execute(task));
 		}
 		catch (RuntimeException | Error ex) {
-			if (task.startsThread) {
-				// Thread.start failed (out of native threads): the reservation was not used.
-				task.startsThread = false;
-				this.threads.release();
+			if (!task.startsThread) {
+				throw ex;
 			}
-			throw ex;
+			// Thread.start failed (out of native threads): the reservation was not used. The
+			// task was accepted: it waits in the queue like a task that found no thread, or is
+			// refused as one.
+			task.startsThread = false;
+			this.threads.release();
+			if (!this.closed && !this.executor.isShutdown() && this.executor.getQueue() instanceof PoolQueue queue
+					&& queue.forceOffer(task)) {
+				logger.warn("Blocking pool '" + name() + "' could not start a thread; the task was queued", ex);
+				return;
+			}
+			if (ex instanceof RejectedExecutionException) {
+				throw ex;
+			}
+			RejectedExecutionException refusal = refusal();
+			refusal.addSuppressed(ex);
+			throw refusal;
 		}
+	}
+
+	/**
+	 * The exception for a task this pool cannot take now: the pool is shut down, or (only
+	 * then) saturated.
+	 */
+	private RejectedExecutionException refusal() {
+		return (this.closed || this.executor.isShutdown()) ? this.failures.shutDown(name())
+				: this.failures.saturated(name(), this.settings.maxThreads(), this.settings.queueCapacity());
 	}
 
 	/**
@@ -162,11 +211,12 @@ public final class BlockingPool {
 			}
 			startNow(task);
 		}
-		catch (RejectedExecutionException ex) {
-			// Closed between the hand-over and now: the caller is told as for a task queued at
-			// shutdown.
+		catch (RuntimeException | Error ex) {
+			// Refused after all: closed between the hand-over and now (the caller is told as for
+			// a task queued at shutdown), or no thread could start and the queue is full. The
+			// caller hears which.
 			this.rejected.increment();
-			task.abandon();
+			task.abandon((ex instanceof RejectedExecutionException refusal) ? refusal : refusal());
 		}
 		finally {
 			this.handedOver.decrementAndGet();
@@ -191,9 +241,11 @@ public final class BlockingPool {
 			try {
 				startThread(task);
 			}
-			catch (RuntimeException ex) {
-				// Closed meanwhile: the drain at shutdown deals with what is left.
-				task.abandon();
+			catch (RuntimeException | Error ex) {
+				// Closed meanwhile (the drain at shutdown deals with what is left), or no thread
+				// could start and the queue is full again: the caller hears which.
+				this.rejected.increment();
+				task.abandon((ex instanceof RejectedExecutionException refusal) ? refusal : refusal());
 				return;
 			}
 		}
@@ -320,7 +372,7 @@ public final class BlockingPool {
 		return execute(task, null, owner);
 	}
 
-	PoolTask execute(Runnable task, @Nullable Runnable abandonAction, @Nullable Disposable owner) {
+	PoolTask execute(Runnable task, @Nullable Consumer<RuntimeException> abandonAction, @Nullable Disposable owner) {
 		if (this.closed) {
 			this.rejected.increment();
 			throw this.failures.shutDown(name());
@@ -328,7 +380,10 @@ public final class BlockingPool {
 		PoolTask poolTask = new PoolTask(this, task, abandonAction, owner);
 		int submitted = this.submitted.incrementAndGet();
 		try {
-			if (this.threads.reserveUnlessIdle(submitted)) {
+			if (this.virtual) {
+				this.executor.execute(poolTask);
+			}
+			else if (this.threads.reserveUnlessIdle(submitted)) {
 				startThread(poolTask);
 			}
 			else {
@@ -418,7 +473,11 @@ public final class BlockingPool {
 	 */
 	long taskStarting(long handedOverAt) {
 		this.busy.incrementAndGet();
-		CURRENT.set(this);
+		// Once per thread: a thread of this pool runs this pool's tasks only, and a virtual
+		// thread runs one task.
+		if (this.virtual || CURRENT.get() != this) {
+			CURRENT.set(this);
+		}
 		long now = System.nanoTime();
 		for (PoolTaskListener listener : this.taskListeners) {
 			listener.taskStarting(now - handedOverAt);
@@ -427,7 +486,6 @@ public final class BlockingPool {
 	}
 
 	void taskFinished(long startedAt) {
-		CURRENT.remove();
 		this.busy.decrementAndGet();
 		if (this.taskListeners.isEmpty()) {
 			return;
@@ -488,7 +546,7 @@ public final class BlockingPool {
 		for (Runnable runnable : neverStarted) {
 			if (runnable instanceof PoolTask task) {
 				try {
-					if (task.abandon()) {
+					if (task.abandon(this.failures.shutDown(name()))) {
 						signalled++;
 					}
 					else {

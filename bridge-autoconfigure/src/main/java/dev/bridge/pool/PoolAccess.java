@@ -1,5 +1,6 @@
 package dev.bridge.pool;
 
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -24,13 +25,13 @@ public final class PoolAccess {
 	 * example), and which tells their caller when the pool abandons them at shutdown.
 	 * @param pool the pool
 	 * @param decorator wraps each task before it is queued
-	 * @param abandonActions for an undecorated task, what to run on the thread closing the
-	 * pool if the task never started, so that its caller is told; {@code null} if the caller
-	 * cannot be told
+	 * @param abandonActions for an undecorated task, what to run, given the error, on the
+	 * thread closing the pool (or refusing a task it had accepted) if the task never started,
+	 * so that its caller is told why; {@code null} if the caller cannot be told
 	 * @return the scheduler
 	 */
 	public static Scheduler scheduler(BlockingPool pool, UnaryOperator<Runnable> decorator,
-			Function<Runnable, @Nullable Runnable> abandonActions) {
+			Function<Runnable, @Nullable Consumer<RuntimeException>> abandonActions) {
 		return new PoolScheduler(pool, decorator, abandonActions);
 	}
 

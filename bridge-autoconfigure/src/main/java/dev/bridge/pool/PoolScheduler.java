@@ -6,6 +6,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -28,7 +29,7 @@ final class PoolScheduler implements Scheduler {
 
 	private final UnaryOperator<Runnable> decorator;
 
-	private final Function<Runnable, @Nullable Runnable> abandonActions;
+	private final Function<Runnable, @Nullable Consumer<RuntimeException>> abandonActions;
 
 	/**
 	 * A scheduler whose tasks cannot tell their caller when the pool abandons them.
@@ -44,12 +45,12 @@ final class PoolScheduler implements Scheduler {
 	 * abandons at shutdown before it started.
 	 * @param pool the pool
 	 * @param decorator wraps each task before it is queued
-	 * @param abandonActions for an undecorated task, what to run on the thread closing the
-	 * pool if the task never starts, so that its caller is told; {@code null} if the caller
-	 * cannot be told
+	 * @param abandonActions for an undecorated task, what to run, given the error, on the
+	 * thread closing the pool (or refusing a task it had accepted) if the task never starts,
+	 * so that its caller is told why; {@code null} if the caller cannot be told
 	 */
 	PoolScheduler(BlockingPool pool, UnaryOperator<Runnable> decorator,
-			Function<Runnable, @Nullable Runnable> abandonActions) {
+			Function<Runnable, @Nullable Consumer<RuntimeException>> abandonActions) {
 		this.pool = pool;
 		this.decorator = decorator;
 		this.abandonActions = abandonActions;
@@ -60,7 +61,7 @@ final class PoolScheduler implements Scheduler {
 		return this.pool.execute(this.decorator.apply(Schedulers.onSchedule(task)), abandonActionFor(task), null);
 	}
 
-	private @Nullable Runnable abandonActionFor(Runnable task) {
+	private @Nullable Consumer<RuntimeException> abandonActionFor(Runnable task) {
 		return this.abandonActions.apply(task);
 	}
 
@@ -126,10 +127,10 @@ final class PoolScheduler implements Scheduler {
 				throw Exceptions.failWithRejected();
 			}
 			this.pending.offer(workerTask);
-			Runnable abandonAction = abandonActionFor(task);
+			Consumer<RuntimeException> abandonAction = abandonActionFor(task);
 			try {
 				workerTask.turn = PoolScheduler.this.pool.execute(this::drain,
-						(abandonAction != null) ? () -> workerTask.abandon(abandonAction) : null, null);
+						(abandonAction != null) ? (error) -> workerTask.abandon(abandonAction, error) : null, null);
 			}
 			catch (RejectedExecutionException ex) {
 				if (!workerTask.withdraw()) {
@@ -242,10 +243,10 @@ final class PoolScheduler implements Scheduler {
 				return cancel(false);
 			}
 
-			void abandon(Runnable abandonAction) {
+			void abandon(Consumer<RuntimeException> abandonAction, RuntimeException error) {
 				if (cancel(false)) {
 					PoolWorker.this.tasks.remove(this);
-					abandonAction.run();
+					abandonAction.accept(error);
 				}
 			}
 

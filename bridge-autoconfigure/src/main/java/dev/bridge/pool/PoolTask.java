@@ -2,6 +2,7 @@ package dev.bridge.pool;
 
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 
@@ -17,7 +18,7 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 
 	private final BlockingPool pool;
 
-	private final @Nullable Runnable abandonAction;
+	private final @Nullable Consumer<RuntimeException> abandonAction;
 
 	private final @Nullable Disposable owner;
 
@@ -34,7 +35,8 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 	 */
 	volatile boolean startsThread;
 
-	PoolTask(BlockingPool pool, Runnable task, @Nullable Runnable abandonAction, @Nullable Disposable owner) {
+	PoolTask(BlockingPool pool, Runnable task, @Nullable Consumer<RuntimeException> abandonAction,
+			@Nullable Disposable owner) {
 		super(task, null);
 		this.pool = pool;
 		this.abandonAction = abandonAction;
@@ -109,14 +111,16 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 	}
 
 	/**
-	 * Called for a task still queued when the pool is shut down for good: lets the caller
-	 * see an error instead of waiting forever, where the task knows how.
+	 * Called for a task that will never start: still queued when the pool is shut down for
+	 * good, or refused after it was accepted. Lets the caller see the error instead of waiting
+	 * forever, where the task knows how.
+	 * @param error what the caller is told: the pool's shutdown, or why it refused the task
 	 * @return whether the caller was told
 	 */
-	boolean abandon() {
+	boolean abandon(RuntimeException error) {
 		release();
 		if (cancel(false) && this.abandonAction != null) {
-			this.abandonAction.run();
+			this.abandonAction.accept(error);
 			return true;
 		}
 		return false;

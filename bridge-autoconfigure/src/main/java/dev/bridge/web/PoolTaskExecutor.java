@@ -11,6 +11,7 @@ import dev.bridge.offload.WebFluxDispatch;
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolAccess;
 import reactor.core.Disposable;
+import reactor.core.publisher.Hooks;
 
 /**
  * A bridge pool as a Spring {@link AsyncTaskExecutor}, for WebFlux's blocking-execution
@@ -48,14 +49,9 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 			task.run();
 			return;
 		}
-		ContextSnapshot snapshot = this.contextCarrier.captureThread();
 		Runnable dispatched = WebFluxDispatch.mark(task);
 		try {
-			PoolAccess.execute(this.pool, () -> {
-				try (ContextSnapshot.Scope scope = snapshot.setThreadLocals()) {
-					dispatched.run();
-				}
-			}, (task instanceof Disposable owner) ? owner : null);
+			PoolAccess.execute(this.pool, carryContext(dispatched), (task instanceof Disposable owner) ? owner : null);
 		}
 		catch (RejectedExecutionException ex) {
 			if (!this.aspectPresent) {
@@ -69,6 +65,25 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 				REFUSED_IN_PLACE.remove();
 			}
 		}
+	}
+
+	/**
+	 * Runs the task with the submitting thread's context. Not needed when Reactor's automatic
+	 * context propagation is on and the pool runs each task on a new virtual thread: WebFlux
+	 * hands its tasks over through a Reactor scheduler, whose schedule hook has then wrapped
+	 * the task in the same thread locals already, and a new thread has nothing left by an
+	 * earlier task to clear. A pooled platform thread still needs the clearing snapshot.
+	 */
+	private Runnable carryContext(Runnable task) {
+		if (this.pool.settings().virtualThreads() && Hooks.isAutomaticContextPropagationEnabled()) {
+			return task;
+		}
+		ContextSnapshot snapshot = this.contextCarrier.captureThread();
+		return () -> {
+			try (ContextSnapshot.Scope scope = snapshot.setThreadLocals()) {
+				task.run();
+			}
+		};
 	}
 
 	@Override
