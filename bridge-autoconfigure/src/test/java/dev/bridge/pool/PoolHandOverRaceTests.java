@@ -13,11 +13,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.bridge.BlockingBridgeShutdownException;
 import dev.bridge.BlockingPoolSaturatedException;
+import dev.bridge.ClosingBridges;
 import dev.bridge.PublicFailures;
 import reactor.core.scheduler.Schedulers;
 
@@ -36,35 +37,17 @@ class PoolHandOverRaceTests {
 
 	private static final int BURST = 6;
 
-	private final List<BlockingPool> pools = new ArrayList<>();
-
-	private final List<CountDownLatch> gates = new ArrayList<>();
-
-	@AfterEach
-	void shutDown() {
-		this.gates.forEach(CountDownLatch::countDown);
-		this.pools.forEach((pool) -> pool.shutdown(Duration.ofSeconds(5)));
-	}
+	@RegisterExtension
+	final ClosingBridges closing = new ClosingBridges();
 
 	@Test
 	void aThreadReservedFromAnEventLoopStartsWhileTheExecutorCountsAWorkerItIsAboutToBeRefused() throws Exception {
-		// The starter thread is shared by every pool: hold it in the creation of another
-		// pool's thread, so that the reservation made below waits for it.
-		CountDownLatch starterHeld = new CountDownLatch(1);
-		CountDownLatch releaseStarter = gate();
-		AtomicBoolean starterHeldOnce = new AtomicBoolean();
-		BlockingPool other = pool("other", 1, 1, (factory) -> (worker) -> {
-			if (isStarterThread() && starterHeldOnce.compareAndSet(false, true)) {
-				starterHeld.countDown();
-				awaitQuietly(releaseStarter);
-			}
-			return factory.newThread(worker);
-		});
+		HeldStarter starter = holdTheStarterThread();
 		// The pool under test: while a submitter thread is inside the executor's attempt to
 		// add a worker of its own (counted, not yet refused), it is held there.
 		AtomicReference<Thread> submitter = new AtomicReference<>();
 		CountDownLatch attemptHeld = new CountDownLatch(1);
-		CountDownLatch releaseAttempt = gate();
+		CountDownLatch releaseAttempt = this.closing.gate();
 		AtomicBoolean attemptHeldOnce = new AtomicBoolean();
 		List<Thread> created = new CopyOnWriteArrayList<>();
 		BlockingPool pool = pool("handover", 1, 1, (factory) -> (worker) -> {
@@ -78,9 +61,6 @@ class PoolHandOverRaceTests {
 			}
 			return thread;
 		});
-		CountDownLatch otherStarted = new CountDownLatch(1);
-		onEventLoop(() -> other.execute(otherStarted::countDown, null));
-		assertThat(starterHeld.await(10, TimeUnit.SECONDS)).isTrue();
 
 		// From a loop: the pool's one thread is reserved and the task handed to the starter.
 		Outcome handedOver = new Outcome();
@@ -96,14 +76,14 @@ class PoolHandOverRaceTests {
 		assertThat(pool.queued()).isEqualTo(1);
 
 		// The starter now starts the reserved thread while that attempt is still counted.
-		releaseStarter.countDown();
+		starter.release().countDown();
 		await().atMost(Duration.ofSeconds(10)).until(() -> handedOver.settled() || created.size() == 1);
 		releaseAttempt.countDown();
 		queuing.join(TimeUnit.SECONDS.toMillis(10));
 
 		handedOver.assertRan();
 		queued.assertRan();
-		assertThat(otherStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		assertThat(starter.otherStarted().await(10, TimeUnit.SECONDS)).isTrue();
 		assertThat(pool.rejectedCount()).isZero();
 		assertThat(pool.executor().getLargestPoolSize()).isEqualTo(1);
 		assertThat(created).hasSize(1);
@@ -113,20 +93,8 @@ class PoolHandOverRaceTests {
 
 	@Test
 	void aTaskHandedOverFromAnEventLoopToAPoolShutDownMeanwhileIsAbandonedAsShutDown() throws Exception {
-		CountDownLatch starterHeld = new CountDownLatch(1);
-		CountDownLatch releaseStarter = gate();
-		AtomicBoolean starterHeldOnce = new AtomicBoolean();
-		BlockingPool other = pool("other", 1, 1, (factory) -> (worker) -> {
-			if (isStarterThread() && starterHeldOnce.compareAndSet(false, true)) {
-				starterHeld.countDown();
-				awaitQuietly(releaseStarter);
-			}
-			return factory.newThread(worker);
-		});
+		HeldStarter starter = holdTheStarterThread();
 		BlockingPool pool = pool("closing", 1, 1, UnaryOperator.identity());
-		onEventLoop(() -> other.execute(() -> {
-		}, null));
-		assertThat(starterHeld.await(10, TimeUnit.SECONDS)).isTrue();
 		Outcome handedOver = new Outcome();
 		onEventLoop(() -> handedOver.submit(pool));
 
@@ -135,7 +103,7 @@ class PoolHandOverRaceTests {
 		Thread closing = new Thread(() -> pool.shutdown(Duration.ofMillis(50)), "race-closing");
 		closing.start();
 		await().atMost(Duration.ofSeconds(10)).until(() -> pool.executor().isShutdown());
-		releaseStarter.countDown();
+		starter.release().countDown();
 		closing.join(TimeUnit.SECONDS.toMillis(10));
 
 		assertThat(handedOver.awaitSettled()).isTrue();
@@ -149,11 +117,8 @@ class PoolHandOverRaceTests {
 		// Threads retire after 1 ms, so that many bursts find the executor counting no worker,
 		// where it tries to add one of its own for a queued task while the starter starts
 		// the threads reserved for the first tasks of the burst.
-		BlockingPool pool = new BlockingPool(PoolSettings.defaults("bursts")
-			.withMaxThreads(2)
-			.withQueueCapacity(2)
-			.withKeepAlive(Duration.ofMillis(1)), PublicFailures.get());
-		this.pools.add(pool);
+		BlockingPool pool = this.closing
+			.pool(ClosingBridges.small("bursts", 2, 2).withKeepAlive(Duration.ofMillis(1)));
 		for (int round = 0; round < BURST_ROUNDS; round++) {
 			List<Outcome> outcomes = new ArrayList<>();
 			CountDownLatch submitted = new CountDownLatch(BURST);
@@ -182,18 +147,37 @@ class PoolHandOverRaceTests {
 		assertThat(pool.executor().getLargestPoolSize()).isLessThanOrEqualTo(2);
 	}
 
-	private CountDownLatch gate() {
-		CountDownLatch gate = new CountDownLatch(1);
-		this.gates.add(gate);
-		return gate;
+	/**
+	 * Holds the starter thread, which every pool shares, in the creation of another pool's
+	 * thread (started from an event loop), so that a reservation made next waits for it.
+	 */
+	private HeldStarter holdTheStarterThread() throws InterruptedException {
+		CountDownLatch held = new CountDownLatch(1);
+		CountDownLatch release = this.closing.gate();
+		AtomicBoolean once = new AtomicBoolean();
+		BlockingPool other = pool("other", 1, 1, (factory) -> (worker) -> {
+			if (isStarterThread() && once.compareAndSet(false, true)) {
+				held.countDown();
+				awaitQuietly(release);
+			}
+			return factory.newThread(worker);
+		});
+		CountDownLatch otherStarted = new CountDownLatch(1);
+		onEventLoop(() -> other.execute(otherStarted::countDown, null));
+		assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+		return new HeldStarter(release, otherStarted);
+	}
+
+	/**
+	 * The held starter thread: opening {@code release} lets it go on, and the other pool's
+	 * task then runs.
+	 */
+	private record HeldStarter(CountDownLatch release, CountDownLatch otherStarted) {
 	}
 
 	private BlockingPool pool(String name, int maxThreads, int queueCapacity, UnaryOperator<ThreadFactory> decorator) {
-		BlockingPool pool = new BlockingPool(
-				PoolSettings.defaults(name).withMaxThreads(maxThreads).withQueueCapacity(queueCapacity),
-				PublicFailures.get(), decorator);
-		this.pools.add(pool);
-		return pool;
+		return this.closing.add(new BlockingPool(ClosingBridges.small(name, maxThreads, queueCapacity),
+				PublicFailures.get(), decorator));
 	}
 
 	private static boolean isStarterThread() {

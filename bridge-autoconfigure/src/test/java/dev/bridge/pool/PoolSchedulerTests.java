@@ -90,12 +90,7 @@ class PoolSchedulerTests {
 	void disposingAQueuedWorkerTaskRemovesItAndGivesBackItsPlace() throws Exception {
 		BlockingPool one = this.pools.pool(ClosingBridges.small("one", 1, 10));
 		Worker worker = one.scheduler().createWorker();
-		CountDownLatch started = new CountDownLatch(1);
-		worker.schedule(() -> {
-			started.countDown();
-			awaitQuietly(this.gate);
-		});
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		occupy(worker);
 		AtomicBoolean ran = new AtomicBoolean();
 		Disposable queued = worker.schedule(() -> ran.set(true));
 		assertThat(one.queued()).isEqualTo(1);
@@ -145,12 +140,7 @@ class PoolSchedulerTests {
 	void workerTasksCountAgainstThePoolBound() throws Exception {
 		BlockingPool tiny = this.pools.pool(ClosingBridges.small("tiny", 1, 1));
 		Worker worker = tiny.scheduler().createWorker();
-		CountDownLatch started = new CountDownLatch(1);
-		worker.schedule(() -> {
-			started.countDown();
-			awaitQuietly(this.gate);
-		});
-		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		occupy(worker);
 		tiny.scheduler().schedule(() -> {
 		});
 		assertThat(tiny.queued()).isEqualTo(1);
@@ -171,6 +161,18 @@ class PoolSchedulerTests {
 		while (System.nanoTime() - end < 0) {
 			Thread.onSpinWait();
 		}
+	}
+
+	/**
+	 * Schedules on the worker a task that holds its pool's only thread until the test ends.
+	 */
+	private void occupy(Worker worker) throws InterruptedException {
+		CountDownLatch started = new CountDownLatch(1);
+		worker.schedule(() -> {
+			started.countDown();
+			awaitQuietly(this.gate);
+		});
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
 	}
 
 	private static void awaitQuietly(CountDownLatch latch) {
