@@ -196,13 +196,20 @@ public class BlockingAspect implements MethodInterceptor {
 	}
 
 	private @Nullable BlockingMethod describe(Method method, Class<?> targetClass) {
-		BlockingMethod resolved = this.methods.computeIfAbsent(new MethodKey(method, targetClass), (key) -> {
-			Method specific = AopUtils.getMostSpecificMethod(method, targetClass);
-			Blocking annotation = BlockingMethod.findAnnotation(specific, targetClass);
-			return (annotation != null) ? BlockingMethod.resolve(specific, targetClass, annotation, this.bridge)
-					: NOT_BLOCKING;
-		});
+		MethodKey key = new MethodKey(method, targetClass);
+		BlockingMethod resolved = this.methods.get(key);
+		if (resolved == null) {
+			// Resolved once per method and class; afterwards a plain get, without a lambda per call.
+			resolved = this.methods.computeIfAbsent(key, this::resolve);
+		}
 		return (resolved != NOT_BLOCKING) ? resolved : null;
+	}
+
+	private BlockingMethod resolve(MethodKey key) {
+		Method specific = AopUtils.getMostSpecificMethod(key.method(), key.targetClass());
+		Blocking annotation = BlockingMethod.findAnnotation(specific, key.targetClass());
+		return (annotation != null) ? BlockingMethod.resolve(specific, key.targetClass(), annotation, this.bridge)
+				: NOT_BLOCKING;
 	}
 
 	private record MethodKey(Method method, Class<?> targetClass) {

@@ -15,9 +15,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.bridge.pool.BlockingPool;
-import dev.bridge.pool.PoolAccess;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Signal;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -143,8 +141,7 @@ final class OffloadCall {
 	 * @return the scheduler
 	 */
 	Scheduler lane() {
-		Scheduler onPool = PoolAccess.scheduler(this.pool, this::decorate, this::abandonAction);
-		return new OffloadLane(onPool, this, this.stream).asScheduler();
+		return new OffloadLane(this.pool, this, this.stream).asScheduler();
 	}
 
 	/**
@@ -283,18 +280,14 @@ final class OffloadCall {
 	}
 
 	/**
-	 * Stops the observation on the call's terminal signal, or on the value of a call that
-	 * has one, before the signal travels on, as Micrometer's own Reactor instrumentation does,
-	 * rather than after it ({@code doFinally}): the timer and span then cover the call, not
-	 * what downstream operators do with its result on the pool thread, and they are recorded
-	 * by the time the caller has the result.
-	 * @param signal the signal
+	 * Stops the observation on the value of a call that has one ({@code Mono}), before the
+	 * value travels on, as Micrometer's own Reactor instrumentation does, rather than after
+	 * the call ends ({@code doFinally}): the timer and span then cover the call, not what
+	 * downstream operators do with its result on the pool thread, and they are recorded by
+	 * the time the caller has the result. A stream's observation stops on its terminal signal.
 	 */
-	void stopObservationOn(Signal<?> signal) {
-		if (signal.isOnError()) {
-			stopObservation(signal.getThrowable());
-		}
-		else if (signal.isOnComplete() || (signal.isOnNext() && !this.stream)) {
+	void stopObservationOnItem() {
+		if (!this.stream) {
 			stopObservation();
 		}
 	}

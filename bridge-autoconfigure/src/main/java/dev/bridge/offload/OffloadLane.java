@@ -7,10 +7,13 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.bridge.pool.BlockingPool;
+import dev.bridge.pool.PoolAccess;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.Exceptions;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The one Reactor worker of one offloaded call: its tasks (the subscription, then the
@@ -24,7 +27,7 @@ import reactor.core.scheduler.Scheduler;
  */
 final class OffloadLane implements Scheduler.Worker {
 
-	private final Scheduler pool;
+	private final BlockingPool pool;
 
 	private final OffloadCall call;
 
@@ -32,9 +35,11 @@ final class OffloadLane implements Scheduler.Worker {
 
 	private final ReentrantLock lock = new ReentrantLock();
 
-	private final Condition work = this.lock.newCondition();
+	/** Signalled when a stream's lane gets a task or ends; a Mono's lane never waits. */
+	private final @Nullable Condition work;
 
-	private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+	/** A Mono's lane rarely holds more than its subscription task. */
+	private final ArrayDeque<Runnable> tasks = new ArrayDeque<>(2);
 
 	/** Whether a pool task is queued or running to drain {@link #tasks}. */
 	private boolean draining;
@@ -44,10 +49,11 @@ final class OffloadLane implements Scheduler.Worker {
 
 	private volatile @Nullable Disposable poolTask;
 
-	OffloadLane(Scheduler pool, OffloadCall call, boolean stream) {
+	OffloadLane(BlockingPool pool, OffloadCall call, boolean stream) {
 		this.pool = pool;
 		this.call = call;
 		this.stream = stream;
+		this.work = stream ? this.lock.newCondition() : null;
 	}
 
 	/**
@@ -80,7 +86,7 @@ final class OffloadLane implements Scheduler.Worker {
 			}
 			this.tasks.add(task);
 			if (this.draining) {
-				this.work.signal();
+				signalWork();
 				return () -> remove(task);
 			}
 			this.draining = true;
@@ -89,7 +95,11 @@ final class OffloadLane implements Scheduler.Worker {
 			this.lock.unlock();
 		}
 		try {
-			this.poolTask = this.pool.schedule(this::drain);
+			Runnable drain = this::drain;
+			// What a scheduler on the pool would do: Reactor's schedule hook, the call's
+			// context around the task, and the call told if the pool abandons it.
+			this.poolTask = PoolAccess.schedule(this.pool, this.call.decorate(Schedulers.onSchedule(drain)),
+					this.call.abandonAction(drain));
 		}
 		catch (RejectedExecutionException ex) {
 			this.lock.lock();
@@ -163,7 +173,7 @@ final class OffloadLane implements Scheduler.Worker {
 					return null;
 				}
 				try {
-					this.work.await();
+					awaitWork();
 				}
 				catch (InterruptedException ex) {
 					// Unless the call was cancelled (which finishes the lane first), the pool is
@@ -195,7 +205,7 @@ final class OffloadLane implements Scheduler.Worker {
 		try {
 			this.finished = true;
 			this.tasks.clear();
-			this.work.signal();
+			signalWork();
 		}
 		finally {
 			this.lock.unlock();
@@ -204,6 +214,19 @@ final class OffloadLane implements Scheduler.Worker {
 		if (task != null && this.call.isCancelled()) {
 			task.dispose();
 		}
+	}
+
+	private void signalWork() {
+		if (this.work != null) {
+			this.work.signal();
+		}
+	}
+
+	private void awaitWork() throws InterruptedException {
+		if (this.work == null) {
+			throw new IllegalStateException("Only a stream's lane waits for work");
+		}
+		this.work.await();
 	}
 
 	@Override

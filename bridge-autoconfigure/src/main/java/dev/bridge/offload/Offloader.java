@@ -117,10 +117,7 @@ public final class Offloader {
 		Observation caller = this.observationRegistry.getCurrentObservation();
 		return Flux.deferContextual((context) -> {
 			OffloadCall offload = newCall(target, call, assembly, caller, context, stream, effectiveTimeout);
-			Flux<T> flux = Flux.from(onLane.apply(offload))
-				.onErrorMap(offload::deliverable)
-				.contextWrite(offload::enrich)
-				.doOnCancel(offload::cancel);
+			Flux<T> flux = OffloadOperators.call(Flux.from(onLane.apply(offload)), offload).contextWrite(offload::enrich);
 			if (stream) {
 				// A stream abandoned at shutdown while it waits for demand is failed through the
 				// call's own channel: no Reactor signal is pending then.
@@ -132,13 +129,7 @@ public final class Offloader {
 				flux = flux.timeout(offload.timer(), (item) -> offload.timerAfterItem(), Flux.defer(() -> offload
 					.hasSubscriberLeft() ? Flux.empty() : Flux.error(this.failures.timedOut(pool, call, timed))));
 			}
-			// A subscriber that cancelled gets no error that raced its cancel (a timeout, a
-			// refusal): it would only be logged as dropped. Marked first thing on cancel.
-			return flux.onErrorMap(this::unwrapRejection)
-				.doOnEach(offload::stopObservationOn)
-				.doOnCancel(offload::stopObservation)
-				.onErrorResume((ex) -> offload.hasSubscriberLeft() ? Flux.empty() : Flux.error(ex))
-				.doOnCancel(offload::subscriberLeft);
+			return OffloadOperators.result(flux, offload, this::unwrapRejection);
 		});
 	}
 
@@ -174,8 +165,12 @@ public final class Offloader {
 	}
 
 	private Observation startObservation(String pool, String call, @Nullable Observation parent) {
-		return Observation.createNotStarted(OBSERVATION_NAME, this.observationRegistry)
-			.lowCardinalityKeyValue("pool", pool)
+		Observation observation = Observation.createNotStarted(OBSERVATION_NAME, this.observationRegistry);
+		if (observation.isNoop()) {
+			// Nothing records it: no key values or name to build for each call.
+			return observation.start();
+		}
+		return observation.lowCardinalityKeyValue("pool", pool)
 			.lowCardinalityKeyValue("method", call)
 			.contextualName("blocking " + call)
 			.parentObservation(parent)

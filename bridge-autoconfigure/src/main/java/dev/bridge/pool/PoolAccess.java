@@ -1,13 +1,10 @@
 package dev.bridge.pool;
 
 import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 import org.jspecify.annotations.Nullable;
 
 import reactor.core.Disposable;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * How Bridge's own packages hand work to a pool: the offload pipeline, whose tasks carry
@@ -21,18 +18,20 @@ public final class PoolAccess {
 	}
 
 	/**
-	 * A scheduler on the pool whose tasks are wrapped (to restore a caller's context, for
-	 * example), and which tells their caller when the pool abandons them at shutdown.
+	 * Schedules one task on the pool, as a scheduler on the pool would: for
+	 * a caller that wraps its own task and has its own abandon action (one offloaded call).
 	 * @param pool the pool
-	 * @param decorator wraps each task before it is queued
-	 * @param abandonActions for an undecorated task, what to run, given the error, on the
-	 * thread closing the pool (or refusing a task it had accepted) if the task never started,
-	 * so that its caller is told why; {@code null} if the caller cannot be told
-	 * @return the scheduler
+	 * @param task the task, wrapped as the caller wants it run
+	 * @param abandonAction what to run, given the error, on the thread closing the pool (or
+	 * refusing a task it had accepted) if the task never starts; {@code null} if the caller
+	 * cannot be told
+	 * @return the pool's handle on the task; disposing it cancels the task
+	 * @throws java.util.concurrent.RejectedExecutionException if the queue is full or the
+	 * pool is closed
 	 */
-	public static Scheduler scheduler(BlockingPool pool, UnaryOperator<Runnable> decorator,
-			Function<Runnable, @Nullable Consumer<RuntimeException>> abandonActions) {
-		return new PoolScheduler(pool, decorator, abandonActions);
+	public static Disposable schedule(BlockingPool pool, Runnable task,
+			@Nullable Consumer<RuntimeException> abandonAction) {
+		return pool.execute(task, abandonAction, null);
 	}
 
 	/**

@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -44,6 +45,11 @@ class GrafanaDashboardTests {
 	private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left",
 			"group_right", "bool", "offset", "and", "or", "unless", "inf", "nan");
 
+	/**
+	 * Longest wait for one scrape before it is tried again.
+	 */
+	private static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(15);
+
 	private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)");
 
 	@LocalServerPort
@@ -67,8 +73,17 @@ class GrafanaDashboardTests {
 		get("/api/legacy/1?delayMs=0");
 		get("/api/thumbnails/1?size=16");
 		get("/naive/legacy/1?delayMs=300");
-		await().atMost(Duration.ofSeconds(60))
-			.untilAsserted(() -> assertThat(scrapedMetrics()).as("metrics in /actuator/prometheus").containsAll(used));
+		try {
+			// A scrape that gets no answer in SCRAPE_TIMEOUT is tried again rather than
+			// waited for until the deadline.
+			await().atMost(Duration.ofSeconds(90))
+				.ignoreExceptionsMatching(GrafanaDashboardTests::isScrapeTimeout)
+				.untilAsserted(
+						() -> assertThat(scrapedMetrics()).as("metrics in /actuator/prometheus").containsAll(used));
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(ex.getMessage() + "; threads that could hold a scrape up:\n" + scrapeThreads(), ex);
+		}
 		assertThat(scrape()).contains("bridge_pool_rejected_tasks_total{application=\"bridge-demo\"");
 	}
 
@@ -171,7 +186,10 @@ class GrafanaDashboardTests {
 	}
 
 	private String scrape() {
-		return this.client.get()
+		return this.client.mutate()
+			.responseTimeout(SCRAPE_TIMEOUT)
+			.build()
+			.get()
 			.uri("/actuator/prometheus")
 			.exchange()
 			.expectStatus()
@@ -179,6 +197,33 @@ class GrafanaDashboardTests {
 			.expectBody(String.class)
 			.returnResult()
 			.getResponseBody();
+	}
+
+	/**
+	 * Whether a scrape got no answer in time: WebTestClient's blocking read timed out.
+	 */
+	private static boolean isScrapeTimeout(Throwable ex) {
+		return ex instanceof IllegalStateException && ex.getMessage() != null
+				&& ex.getMessage().startsWith("Timeout on blocking read");
+	}
+
+	/**
+	 * Stacks of the threads a scrape goes through: the event loops, Reactor's
+	 * {@code boundedElastic} threads (Actuator runs the scrape there) and the pools.
+	 */
+	private static String scrapeThreads() {
+		StringBuilder threads = new StringBuilder();
+		Thread.getAllStackTraces().forEach((thread, stack) -> {
+			String name = thread.getName();
+			if (name.startsWith("webflux-http") || name.startsWith("reactor-http") || name.startsWith("boundedElastic")
+					|| name.startsWith("bridge-")) {
+				threads.append('"').append(name).append("\" ").append(thread.getState()).append('\n');
+				for (StackTraceElement frame : stack) {
+					threads.append("\tat ").append(frame).append('\n');
+				}
+			}
+		});
+		return threads.toString();
 	}
 
 	private void get(String uri) {
