@@ -23,8 +23,8 @@ import org.jspecify.annotations.Nullable;
  * parking. A lock-free {@link java.util.concurrent.LinkedTransferQueue} was tried instead
  * (offering then takes no lock), but it hands every task offered to a thread parked waiting,
  * if any, so that each task cost a park and an unpark: with 1000 short calls in flight the hop
- * took 9.6 instead of 1.1 µs per call, and a chain of calls one after the other 16 instead of
- * 1 µs per call (the project's JMH, JDK 17, 2 CPUs).
+ * took 9.6 instead of 1.1-1.8 µs per call, and a chain of calls one after the other 16 instead
+ * of 1.3 µs per call (the project's JMH, JDK 17, 2 CPUs).
  */
 final class PoolQueue extends LinkedBlockingQueue<Runnable> {
 
