@@ -38,6 +38,9 @@ final class OffloadCall {
 	 */
 	static final String STOPPED = OffloadCall.class.getName() + ".stopped";
 
+	/** The first failing observation handler is logged with a WARN, later ones at DEBUG. */
+	private static final AtomicBoolean OBSERVATION_FAILURE_LOGGED = new AtomicBoolean();
+
 	private final BlockingPool pool;
 
 	private final String call;
@@ -306,11 +309,30 @@ final class OffloadCall {
 	 */
 	void stopObservation(@Nullable Throwable error) {
 		if (this.observationStopped.compareAndSet(false, true)) {
-			if (error != null) {
-				this.observation.error(error);
+			try {
+				if (error != null) {
+					this.observation.error(error);
+				}
+				this.observation.getContext().put(STOPPED, Boolean.TRUE);
+				this.observation.stop();
 			}
-			this.observation.getContext().put(STOPPED, Boolean.TRUE);
-			this.observation.stop();
+			catch (RuntimeException ex) {
+				// A failing observation handler must not take the call's result with it: the
+				// signal it was stopped on still reaches the caller.
+				logObservationFailure(ex);
+			}
+		}
+	}
+
+	private void logObservationFailure(RuntimeException ex) {
+		String message = "An observation handler failed while stopping the 'bridge.blocking' observation of " + this.call
+				+ " on pool '" + this.pool.name() + "'; the call's result is delivered anyway. Fix the handler (an "
+				+ "ObservationHandler registered with the ObservationRegistry) so that onStop and onError do not throw";
+		if (OBSERVATION_FAILURE_LOGGED.compareAndSet(false, true)) {
+			logger.warn(message, ex);
+		}
+		else if (logger.isDebugEnabled()) {
+			logger.debug(message, ex);
 		}
 	}
 

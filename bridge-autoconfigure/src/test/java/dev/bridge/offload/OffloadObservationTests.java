@@ -207,6 +207,34 @@ class OffloadObservationTests {
 	}
 
 
+	@Test
+	void aHandlerThatThrowsOnStopDoesNotTakeTheCallsResultOrErrorWithIt() {
+		this.registry.observationConfig().observationHandler(new ObservationHandler<>() {
+
+			@Override
+			public void onStop(Observation.Context context) {
+				if (context.getName().equals(BlockingBridge.OBSERVATION_NAME)) {
+					throw new IllegalStateException("handler failed");
+				}
+			}
+
+			@Override
+			public boolean supportsContext(Observation.Context context) {
+				return true;
+			}
+
+		});
+		assertThat(this.bridge.spawn(() -> "done").block(WAIT)).isEqualTo("done");
+		assertThat(this.bridge.spawnBatched(Flux.range(1, 4), 2, (batch) -> batch).collectList().block(WAIT))
+			.containsExactly(1, 2, 3, 4);
+		Mono<String> failing = this.bridge.spawn(() -> {
+			throw new IllegalArgumentException("body failed");
+		});
+		assertThat(failing.materialize().block(WAIT).getThrowable()).isInstanceOf(IllegalArgumentException.class)
+			.hasMessage("body failed");
+	}
+
+
 	private static SimpleSpan span(SimpleTracer tracer, String name) {
 		return tracer.getSpans()
 			.stream()
