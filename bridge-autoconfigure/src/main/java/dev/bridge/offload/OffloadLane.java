@@ -98,8 +98,15 @@ final class OffloadLane implements Scheduler.Worker {
 			Runnable drain = this::drain;
 			// What a scheduler on the pool would do: Reactor's schedule hook, the call's
 			// context around the task, and the call told if the pool abandons it.
-			this.poolTask = PoolAccess.schedule(this.pool, this.call.decorate(Schedulers.onSchedule(drain)),
+			Disposable scheduled = PoolAccess.schedule(this.pool, this.call.decorate(Schedulers.onSchedule(drain)),
 					this.call.abandonAction(drain));
+			this.poolTask = scheduled;
+			// The task may already run, and the call be cancelled, before its handle was
+			// recorded: dispose() then found none to cancel, and the body would not be
+			// interrupted. One of the two sees the other (both go through the lock).
+			if (this.call.isCancelled() && isDisposed()) {
+				scheduled.dispose();
+			}
 		}
 		catch (RejectedExecutionException ex) {
 			this.lock.lock();
