@@ -111,7 +111,7 @@ public final class BlockingPool {
 					settings.keepAlive().toNanos(), queue, threadFactoryDecorator.apply(threadFactory), this::reject);
 			threadFactory.bind(this, this.threads);
 		}
-		this.scheduler = new PoolScheduler(this, UnaryOperator.identity());
+		this.scheduler = new PoolScheduler(this);
 		// Started here, at start-up, so that no event loop ever starts it.
 		PoolThreadStarter.get();
 	}

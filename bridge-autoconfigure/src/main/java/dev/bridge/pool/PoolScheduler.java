@@ -6,9 +6,6 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
-import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 import org.jspecify.annotations.Nullable;
 
@@ -27,42 +24,13 @@ final class PoolScheduler implements Scheduler {
 
 	private final BlockingPool pool;
 
-	private final UnaryOperator<Runnable> decorator;
-
-	private final Function<Runnable, @Nullable Consumer<RuntimeException>> abandonActions;
-
-	/**
-	 * A scheduler whose tasks cannot tell their caller when the pool abandons them.
-	 * @param pool the pool
-	 * @param decorator wraps each task before it is queued
-	 */
-	PoolScheduler(BlockingPool pool, UnaryOperator<Runnable> decorator) {
-		this(pool, decorator, (task) -> null);
-	}
-
-	/**
-	 * A scheduler whose tasks are wrapped, and which says what to run for a task the pool
-	 * abandons at shutdown before it started.
-	 * @param pool the pool
-	 * @param decorator wraps each task before it is queued
-	 * @param abandonActions for an undecorated task, what to run, given the error, on the
-	 * thread closing the pool (or refusing a task it had accepted) if the task never starts,
-	 * so that its caller is told why; {@code null} if the caller cannot be told
-	 */
-	PoolScheduler(BlockingPool pool, UnaryOperator<Runnable> decorator,
-			Function<Runnable, @Nullable Consumer<RuntimeException>> abandonActions) {
+	PoolScheduler(BlockingPool pool) {
 		this.pool = pool;
-		this.decorator = decorator;
-		this.abandonActions = abandonActions;
 	}
 
 	@Override
 	public Disposable schedule(Runnable task) {
-		return this.pool.execute(this.decorator.apply(Schedulers.onSchedule(task)), abandonActionFor(task), null);
-	}
-
-	private @Nullable Consumer<RuntimeException> abandonActionFor(Runnable task) {
-		return this.abandonActions.apply(task);
+		return this.pool.execute(Schedulers.onSchedule(task), null, null);
 	}
 
 	@Override
@@ -121,16 +89,14 @@ final class PoolScheduler implements Scheduler {
 			if (this.tasks.isDisposed()) {
 				throw Exceptions.failWithRejected();
 			}
-			WorkerTask workerTask = new WorkerTask(PoolScheduler.this.decorator.apply(Schedulers.onSchedule(task)));
+			WorkerTask workerTask = new WorkerTask(Schedulers.onSchedule(task));
 			// Tracked before it is queued, so a fast task cannot finish before it is tracked.
 			if (!this.tasks.add(workerTask)) {
 				throw Exceptions.failWithRejected();
 			}
 			this.pending.offer(workerTask);
-			Consumer<RuntimeException> abandonAction = abandonActionFor(task);
 			try {
-				workerTask.turn = PoolScheduler.this.pool.execute(this::drain,
-						(abandonAction != null) ? (error) -> workerTask.abandon(abandonAction, error) : null, null);
+				workerTask.turn = PoolScheduler.this.pool.execute(this::drain, null, null);
 			}
 			catch (RejectedExecutionException ex) {
 				if (!workerTask.withdraw()) {
@@ -241,13 +207,6 @@ final class PoolScheduler implements Scheduler {
 			boolean withdraw() {
 				PoolWorker.this.tasks.remove(this);
 				return cancel(false);
-			}
-
-			void abandon(Consumer<RuntimeException> abandonAction, RuntimeException error) {
-				if (cancel(false)) {
-					PoolWorker.this.tasks.remove(this);
-					abandonAction.accept(error);
-				}
 			}
 
 		}

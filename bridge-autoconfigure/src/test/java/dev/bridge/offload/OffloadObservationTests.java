@@ -20,7 +20,11 @@ import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
 import io.micrometer.tracing.test.simple.SimpleSpan;
 import io.micrometer.tracing.test.simple.SimpleTracer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.ClosingBridges;
@@ -37,6 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one place that rule is asserted, through {@code spawn}; {@code @Blocking} methods and
  * functional routes go through the same {@link Offloader}.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class OffloadObservationTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
@@ -208,7 +213,7 @@ class OffloadObservationTests {
 
 
 	@Test
-	void aHandlerThatThrowsOnStopDoesNotTakeTheCallsResultOrErrorWithIt() {
+	void aHandlerThatThrowsOnStopDoesNotTakeTheCallsResultOrErrorWithIt(CapturedOutput output) {
 		this.registry.observationConfig().observationHandler(new ObservationHandler<>() {
 
 			@Override
@@ -232,6 +237,13 @@ class OffloadObservationTests {
 		});
 		assertThat(failing.materialize().block(WAIT).getThrowable()).isInstanceOf(IllegalArgumentException.class)
 			.hasMessage("body failed");
+		// Four calls failed to stop their observation (one spawn, two batches, one failing
+		// spawn): a WARN for the first only, naming the call and the pool.
+		assertThat(output.getOut().lines().filter((line) -> line.contains(" WARN ")
+				&& line.contains("An observation handler failed while stopping the 'bridge.blocking' observation")))
+			.singleElement()
+			.asString()
+			.contains("BlockingBridge.spawn on pool 'default'");
 	}
 
 
