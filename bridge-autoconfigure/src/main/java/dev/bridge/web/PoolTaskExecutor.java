@@ -1,8 +1,10 @@
 package dev.bridge.web;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 
 import io.micrometer.context.ContextSnapshot;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.task.AsyncTaskExecutor;
 
@@ -19,8 +21,11 @@ import reactor.core.publisher.Hooks;
  * bean: an {@code Executor} bean would make Boot back off its own task executor.
  * <p>
  * WebFlux hands a request to the executor twice (once to subscribe, once to invoke the
- * handler); the second hand-off happens on the pool already and runs in place, so a request
- * takes one pool slot, not two. A queued task whose request was cancelled is purged when the
+ * handler); the second hand-off happens on the pool already and runs on the same thread, so a
+ * request takes one pool slot, not two. It runs once the first task has returned, not nested
+ * inside it: the handler then runs on a short stack (what a virtual thread copies to the heap
+ * each time it parks in the handler's blocking call) instead of on top of WebFlux's whole
+ * argument-resolution chain. A queued task whose request was cancelled is purged when the
  * queue is full. A refused task runs in place, where the {@code @Blocking} handler it reaches
  * fails with the refusal (503) before its body runs; without the aspect, the refusal is
  * thrown to WebFlux. The second hand-off of a refused request runs in place too: submitting
@@ -45,11 +50,21 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 
 	@Override
 	public void execute(Runnable task) {
-		if (PoolAccess.current() == this.pool || REFUSED_IN_PLACE.get() != null) {
+		if (PoolAccess.current() == this.pool) {
+			HandOff running = HandOff.RUNNING.get();
+			if (running != null) {
+				running.runAfter(task);
+			}
+			else {
+				task.run();
+			}
+			return;
+		}
+		if (REFUSED_IN_PLACE.get() != null) {
 			task.run();
 			return;
 		}
-		Runnable dispatched = WebFluxDispatch.mark(task);
+		Runnable dispatched = WebFluxDispatch.mark(new HandOff(task));
 		try {
 			PoolAccess.execute(this.pool, carryContext(dispatched), (task instanceof Disposable owner) ? owner : null);
 		}
@@ -84,6 +99,78 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 				task.run();
 			}
 		};
+	}
+
+	/**
+	 * A task WebFlux handed to the pool, with the tasks it hands over in turn while it runs
+	 * (the handler's invocation): those run on the same thread once it has returned, in the
+	 * order they came, inside the same context and dispatch mark.
+	 */
+	private static final class HandOff implements Runnable {
+
+		/** The hand-off running on this pool thread. */
+		static final ThreadLocal<HandOff> RUNNING = new ThreadLocal<>();
+
+		private final Runnable task;
+
+		/** Only the running thread touches it. */
+		private @Nullable ArrayDeque<Runnable> after;
+
+		HandOff(Runnable task) {
+			this.task = task;
+		}
+
+		void runAfter(Runnable next) {
+			ArrayDeque<Runnable> queue = this.after;
+			if (queue == null) {
+				queue = new ArrayDeque<>(2);
+				this.after = queue;
+			}
+			queue.add(next);
+		}
+
+		@Override
+		public void run() {
+			HandOff outer = RUNNING.get();
+			RUNNING.set(this);
+			Throwable failure = null;
+			try {
+				try {
+					this.task.run();
+				}
+				catch (RuntimeException | Error ex) {
+					failure = ex;
+				}
+				// A task that threw still leaves its follow-ups to run: each was accepted.
+				ArrayDeque<Runnable> queue = this.after;
+				Runnable next;
+				while (queue != null && (next = queue.poll()) != null) {
+					try {
+						next.run();
+					}
+					catch (RuntimeException | Error ex) {
+						if (failure == null) {
+							failure = ex;
+						}
+					}
+				}
+			}
+			finally {
+				if (outer != null) {
+					RUNNING.set(outer);
+				}
+				else {
+					RUNNING.remove();
+				}
+			}
+			if (failure instanceof RuntimeException runtime) {
+				throw runtime;
+			}
+			if (failure instanceof Error error) {
+				throw error;
+			}
+		}
+
 	}
 
 	@Override

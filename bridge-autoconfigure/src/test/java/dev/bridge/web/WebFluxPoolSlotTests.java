@@ -91,6 +91,14 @@ class WebFluxPoolSlotTests {
 	}
 
 	@Test
+	void handlerRunsOnTheSubscribingPoolThreadAfterTheSubscriptionTaskNotNestedInIt() throws Exception {
+		// One slot per request is oneRequestUsesOneSlotAndARefusalIsAQuiet503's; here, the
+		// handler's stack: a virtual thread copies it to the heap each time the body parks.
+		String where = get("/where").get(10, TimeUnit.SECONDS).getBody();
+		assertThat(where).startsWith("bridge-default-").endsWith(" flat");
+	}
+
+	@Test
 	void everyRefusedRequestIsCountedOnce() throws Exception {
 		BlockingPool pool = this.bridge.pool("default");
 		this.handlers.arm();
@@ -164,6 +172,9 @@ class WebFluxPoolSlotTests {
 	@RestController
 	static class Handlers {
 
+		/** The task WebFlux's first hand-off runs: it subscribes the request's chain on the pool. */
+		static final String SUBSCRIPTION_TASK = "reactor.core.publisher.MonoSubscribeOn";
+
 		volatile CountDownLatch started = new CountDownLatch(1);
 
 		volatile CountDownLatch gate = new CountDownLatch(0);
@@ -221,6 +232,18 @@ class WebFluxPoolSlotTests {
 			this.started.countDown();
 			this.gate.await(10, TimeUnit.SECONDS);
 			return Thread.currentThread().getName();
+		}
+
+		/**
+		 * Where the handler runs: its thread, and whether WebFlux's subscription task (the
+		 * first hand-off to the pool) is still on the stack below it.
+		 */
+		@Blocking
+		@GetMapping("/where")
+		public String where() {
+			boolean nested = StackWalker.getInstance()
+				.walk((frames) -> frames.anyMatch((frame) -> frame.getClassName().startsWith(SUBSCRIPTION_TASK)));
+			return Thread.currentThread().getName() + (nested ? " nested" : " flat");
 		}
 
 		@Blocking
