@@ -129,31 +129,22 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 			queue.add(next);
 		}
 
+		/**
+		 * Runs the task, then what it handed over. Only the task itself defers hand-offs: the
+		 * follow-ups (the handler) run with this hand-off no longer registered, so that what
+		 * they hand to the executor and wait for runs in place, as before, instead of being
+		 * queued behind the handler that waits for it.
+		 */
 		@Override
 		public void run() {
 			HandOff outer = RUNNING.get();
 			RUNNING.set(this);
 			Throwable failure = null;
 			try {
-				try {
-					this.task.run();
-				}
-				catch (RuntimeException | Error ex) {
-					failure = ex;
-				}
-				// A task that threw still leaves its follow-ups to run: each was accepted.
-				ArrayDeque<Runnable> queue = this.after;
-				Runnable next;
-				while (queue != null && (next = queue.poll()) != null) {
-					try {
-						next.run();
-					}
-					catch (RuntimeException | Error ex) {
-						if (failure == null) {
-							failure = ex;
-						}
-					}
-				}
+				this.task.run();
+			}
+			catch (RuntimeException | Error ex) {
+				failure = ex;
 			}
 			finally {
 				if (outer != null) {
@@ -161,6 +152,19 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 				}
 				else {
 					RUNNING.remove();
+				}
+			}
+			// A task that threw still leaves its follow-ups to run: each was accepted.
+			ArrayDeque<Runnable> queue = this.after;
+			Runnable next;
+			while (queue != null && (next = queue.poll()) != null) {
+				try {
+					next.run();
+				}
+				catch (RuntimeException | Error ex) {
+					if (failure == null) {
+						failure = ex;
+					}
 				}
 			}
 			if (failure instanceof RuntimeException runtime) {

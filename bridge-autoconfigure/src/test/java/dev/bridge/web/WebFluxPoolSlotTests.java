@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -96,6 +97,13 @@ class WebFluxPoolSlotTests {
 		// handler's stack: a virtual thread copies it to the heap each time the body parks.
 		String where = get("/where").get(10, TimeUnit.SECONDS).getBody();
 		assertThat(where).startsWith("bridge-default-").endsWith(" flat");
+	}
+
+	@Test
+	void handlerThatHandsWorkToItsOwnExecutorAndWaitsGetsItRunInPlace() throws Exception {
+		ResponseEntity<String> response = get("/hand-over").get(10, TimeUnit.SECONDS);
+		assertThat(response.getStatusCode().value()).isEqualTo(200);
+		assertThat(response.getBody()).startsWith("bridge-default-");
 	}
 
 	@Test
@@ -242,8 +250,26 @@ class WebFluxPoolSlotTests {
 		@GetMapping("/where")
 		public String where() {
 			boolean nested = StackWalker.getInstance()
-				.walk((frames) -> frames.anyMatch((frame) -> frame.getClassName().startsWith(SUBSCRIPTION_TASK)));
+				.walk((frames) -> frames.anyMatch((frame) -> frame.getClassName().startsWith(SUBSCRIPTION_TASK)
+						|| (frame.getClassName().equals(PoolTaskExecutor.class.getName())
+								&& frame.getMethodName().equals("execute"))));
 			return Thread.currentThread().getName() + (nested ? " nested" : " flat");
+		}
+
+		@Autowired
+		private ObjectProvider<BlockingWebFluxConfigurer> webFlux;
+
+		/**
+		 * Hands work to the executor WebFlux runs handlers on, and waits for it: on a pool of
+		 * one thread, that work can only run in place.
+		 */
+		@Blocking
+		@GetMapping("/hand-over")
+		public String handOver() throws Exception {
+			return this.webFlux.getObject()
+				.executor()
+				.submit(() -> Thread.currentThread().getName())
+				.get(5, TimeUnit.SECONDS);
 		}
 
 		@Blocking
