@@ -121,6 +121,15 @@ public class BlockingCallBenchmark {
 	}
 
 	@Benchmark
+	@OperationsPerInvocation(BULK)
+	public Integer blockingAspectObservedBulk() {
+		return Flux.range(this.input++, BULK)
+			.flatMap(this.observedWork::computeBlocking)
+			.reduce(0, Integer::sum)
+			.block();
+	}
+
+	@Benchmark
 	public Integer spawn() {
 		int x = this.input++;
 		return this.bridge.spawn(() -> this.work.compute(x)).block();
