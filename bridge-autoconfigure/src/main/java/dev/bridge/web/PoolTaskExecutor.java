@@ -137,7 +137,7 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 		 */
 		@Override
 		public void run() {
-			HandOff outer = RUNNING.get();
+			// Never nested: a hand-off is made off this pool's threads, and runs on one.
 			RUNNING.set(this);
 			Throwable failure = null;
 			try {
@@ -147,12 +147,7 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 				failure = ex;
 			}
 			finally {
-				if (outer != null) {
-					RUNNING.set(outer);
-				}
-				else {
-					RUNNING.remove();
-				}
+				RUNNING.remove();
 			}
 			// A task that threw still leaves its follow-ups to run: each was accepted.
 			ArrayDeque<Runnable> queue = this.after;
