@@ -19,6 +19,7 @@ import org.springframework.aop.support.StaticMethodMatcherPointcut;
 import org.springframework.core.KotlinDetector;
 import org.springframework.core.ReactiveAdapter;
 import org.springframework.core.ReactiveAdapterRegistry;
+import org.springframework.util.function.SingletonSupplier;
 
 import dev.bridge.Blocking;
 import dev.bridge.BlockingBridge;
@@ -67,7 +68,9 @@ public class BlockingAspect implements MethodInterceptor {
 	 * @return the advisor
 	 */
 	public static AbstractPointcutAdvisor advisor(Supplier<BlockingAspect> aspect) {
-		MethodInterceptor advice = (invocation) -> aspect.get().invoke(invocation);
+		// Looked up once: a bean factory lookup on every call showed in the per-call cost.
+		SingletonSupplier<BlockingAspect> once = SingletonSupplier.of(aspect);
+		MethodInterceptor advice = (invocation) -> once.obtain().invoke(invocation);
 		return new AbstractPointcutAdvisor() {
 
 			private static final long serialVersionUID = 1L;
@@ -212,7 +215,23 @@ public class BlockingAspect implements MethodInterceptor {
 				: NOT_BLOCKING;
 	}
 
+	/**
+	 * A proxy passes the same {@code Method} on every call: identity is checked first, as
+	 * {@code Method.equals} compares names and parameter types.
+	 */
 	private record MethodKey(Method method, Class<?> targetClass) {
+
+		@Override
+		public boolean equals(Object other) {
+			return (this == other) || (other instanceof MethodKey key && this.targetClass == key.targetClass
+					&& (this.method == key.method || this.method.equals(key.method)));
+		}
+
+		@Override
+		public int hashCode() {
+			return this.method.hashCode() * 31 + this.targetClass.hashCode();
+		}
+
 	}
 
 }

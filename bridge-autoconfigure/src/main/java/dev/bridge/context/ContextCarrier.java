@@ -1,11 +1,15 @@
 package dev.bridge.context;
 
+import java.util.List;
+
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.context.ContextSnapshotFactory;
+import io.micrometer.context.ThreadLocalAccessor;
 import io.micrometer.context.integration.Slf4jThreadLocalAccessor;
 import org.springframework.util.ClassUtils;
 
+import reactor.util.context.Context;
 import reactor.util.context.ContextView;
 
 /**
@@ -19,7 +23,7 @@ public final class ContextCarrier {
 	private static final boolean SLF4J_PRESENT = ClassUtils.isPresent("org.slf4j.MDC",
 			ContextCarrier.class.getClassLoader());
 
-	private final ContextSnapshotFactory factory;
+	private final ContextRegistry registry;
 
 	private final ContextSnapshotFactory clearingFactory;
 
@@ -29,7 +33,7 @@ public final class ContextCarrier {
 	 */
 	public ContextCarrier(ContextRegistry registry) {
 		registerMdc(registry);
-		this.factory = ContextSnapshotFactory.builder().contextRegistry(registry).clearMissing(false).build();
+		this.registry = registry;
 		this.clearingFactory = ContextSnapshotFactory.builder().contextRegistry(registry).clearMissing(true).build();
 	}
 
@@ -70,13 +74,102 @@ public final class ContextCarrier {
 	}
 
 	/**
-	 * Captures the calling thread's context with the values of a Reactor context on top. Set
-	 * on top of {@link #captureThread()}'s, it only adds values.
-	 * @param context the subscriber's context
-	 * @return the snapshot
+	 * Captures the values of the calling thread's context as a Reactor context, for
+	 * {@link #merge}: one entry per accessor of the registry that has a value.
+	 * <p>
+	 * This and {@link #setThreadLocals(ContextView)} are what Micrometer's snapshots do
+	 * (capture every accessor's value; set each, clearing those without one; restore them
+	 * all), written against the registry's accessors directly for the offload pipeline, where
+	 * they run twice per call: a snapshot's maps, iterators and accessor look-ups were a
+	 * sixth of a call's CPU time.
+	 * @return the values, empty if the thread has none
 	 */
-	public ContextSnapshot capture(ContextView context) {
-		return this.factory.captureAll(context);
+	public Context captureValues() {
+		List<ThreadLocalAccessor<?>> accessors = this.registry.getThreadLocalAccessors();
+		Context values = Context.empty();
+		for (int i = 0; i < accessors.size(); i++) {
+			ThreadLocalAccessor<?> accessor = accessors.get(i);
+			Object value = accessor.getValue();
+			if (value != null) {
+				values = values.put(accessor.key(), value);
+			}
+		}
+		return values;
+	}
+
+	/**
+	 * The whole context of a call, as one Reactor context: the values captured where the
+	 * call was made, under those of the calling thread now (where it is subscribed), under
+	 * the subscriber's Reactor context. Set on a pool thread with {@link #setThreadLocals}.
+	 * @param made the values captured with {@link #captureValues()} where the call was made
+	 * @param subscriber the subscriber's context
+	 * @return the merged context
+	 */
+	public Context merge(ContextView made, ContextView subscriber) {
+		return Context.of(made).putAll(captureValues()).putAll(subscriber);
+	}
+
+	/**
+	 * Sets every thread local known to the registry from a context (typically one made by
+	 * {@link #merge}), and clears those it has no value for; closing the scope restores
+	 * what the thread had before, so that whatever a task leaves behind (an MDC entry, a
+	 * security context) never reaches the next one.
+	 * @param context the context
+	 * @return the scope to close after the task
+	 */
+	public ContextSnapshot.Scope setThreadLocals(ContextView context) {
+		List<ThreadLocalAccessor<?>> accessors = this.registry.getThreadLocalAccessors();
+		int count = accessors.size();
+		ThreadLocalAccessor<?>[] set = new ThreadLocalAccessor<?>[count];
+		Object[] previous = new Object[count];
+		for (int i = 0; i < count; i++) {
+			ThreadLocalAccessor<?> accessor = accessors.get(i);
+			set[i] = accessor;
+			previous[i] = accessor.getValue();
+			Object value = context.getOrDefault(accessor.key(), null);
+			if (value != null) {
+				setValue(accessor, value);
+			}
+			else {
+				accessor.setValue();
+			}
+		}
+		return () -> {
+			for (int i = count - 1; i >= 0; i--) {
+				Object value = previous[i];
+				if (value != null) {
+					restore(set[i], value);
+				}
+				else {
+					set[i].restore();
+				}
+			}
+		};
+	}
+
+	/**
+	 * Whether the registry sets a key's thread local, such as the current observation's.
+	 * @param key the key
+	 * @return whether an accessor of the registry has that key
+	 */
+	public boolean setsThreadLocal(Object key) {
+		List<ThreadLocalAccessor<?>> accessors = this.registry.getThreadLocalAccessors();
+		for (int i = 0; i < accessors.size(); i++) {
+			if (key.equals(accessors.get(i).key())) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <V> void setValue(ThreadLocalAccessor<V> accessor, Object value) {
+		accessor.setValue((V) value);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <V> void restore(ThreadLocalAccessor<V> accessor, Object value) {
+		accessor.restore((V) value);
 	}
 
 }

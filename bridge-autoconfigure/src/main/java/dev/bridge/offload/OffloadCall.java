@@ -14,7 +14,10 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.bridge.context.ContextCarrier;
 import dev.bridge.pool.BlockingPool;
+import dev.bridge.pool.PoolAccess;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
@@ -45,9 +48,13 @@ final class OffloadCall {
 
 	private final String call;
 
-	private final ContextSnapshot assembly;
+	private final ContextCarrier carrier;
 
-	private final ContextSnapshot subscription;
+	/** Everything the call carries: the caller's values, the subscriber's, the call's observation. */
+	private final Context context;
+
+	/** Whether setting the context's thread locals makes the observation current already. */
+	private final boolean carrierSetsObservation;
 
 	private final Observation observation;
 
@@ -76,17 +83,18 @@ final class OffloadCall {
 
 	private volatile boolean subscriberLeft;
 
-	OffloadCall(BlockingPool pool, String call, ContextSnapshot assembly, ContextSnapshot subscription,
-			Observation observation, boolean stream, @Nullable Duration timeout, OffloadFailures failures) {
+	OffloadCall(BlockingPool pool, String call, ContextCarrier carrier, Context context, Observation observation,
+			boolean stream, @Nullable Duration timeout, OffloadFailures failures) {
 		this.failure = stream ? Sinks.empty() : null;
 		this.accepted = (timeout != null) ? Sinks.empty() : null;
 		this.timeout = timeout;
 		this.stream = stream;
 		this.pool = pool;
 		this.call = call;
-		this.assembly = assembly;
-		this.subscription = subscription;
+		this.carrier = carrier;
 		this.observation = observation;
+		this.context = context.put(ObservationThreadLocalAccessor.KEY, observation);
+		this.carrierSetsObservation = carrier.setsThreadLocal(ObservationThreadLocalAccessor.KEY);
 		this.failures = failures;
 	}
 
@@ -95,27 +103,25 @@ final class OffloadCall {
 	 * @param task the task
 	 * @return the wrapped task
 	 */
-	Runnable decorate(Runnable task) {
+	private Runnable decorate(Runnable task) {
 		return () -> {
-			try (ContextSnapshot.Scope a = this.assembly.setThreadLocals();
-					ContextSnapshot.Scope s = this.subscription.setThreadLocals();
-					Observation.Scope o = this.observation.openScope()) {
+			try (ContextSnapshot.Scope c = this.carrier.setThreadLocals(this.context);
+					Observation.Scope o = this.carrierSetsObservation ? null : this.observation.openScope()) {
 				task.run();
 			}
 		};
 	}
 
 	/**
-	 * The subscriber's Reactor context with the call's captured values added where it has
-	 * none, and the call's observation as the current one. With Reactor's automatic context
-	 * propagation on, Reactor itself sets thread locals from the Reactor context on the pool
-	 * thread (clearing those it does not hold), so the values must be there too.
-	 * @param context the subscriber's context
-	 * @return the context for the offloaded chain
+	 * The Reactor context of the offloaded chain: the call's captured values under the
+	 * subscriber's context, and the call's observation as the current one. With Reactor's
+	 * automatic context propagation on, Reactor itself sets thread locals from the Reactor
+	 * context on the pool thread (clearing those it does not hold), so the values must be
+	 * there too; the pool task sets its thread locals from the same context.
+	 * @return the context
 	 */
-	Context enrich(Context context) {
-		Context captured = this.subscription.updateContext(this.assembly.updateContext(Context.empty()));
-		return captured.putAll(context.readOnly()).put(ObservationThreadLocalAccessor.KEY, this.observation);
+	Context context() {
+		return this.context;
 	}
 
 	/**
@@ -124,7 +130,7 @@ final class OffloadCall {
 	 * @param task the undecorated task
 	 * @return the action, given the error for the caller (the shutdown, or the refusal)
 	 */
-	Consumer<RuntimeException> abandonAction(Runnable task) {
+	private Consumer<RuntimeException> abandonAction(Runnable task) {
 		return (error) -> {
 			if (!this.started) {
 				// Replaying the subscription task delivers the error (the shutdown, or the
@@ -140,11 +146,23 @@ final class OffloadCall {
 	}
 
 	/**
-	 * The scheduler the call subscribes on: one lane of the pool for this call.
+	 * Hands one task of the call to the pool, as a scheduler on the pool would: Reactor's
+	 * schedule hook, the call's context around the task, and the call told if the pool
+	 * abandons it.
+	 * @param task the task
+	 * @return the pool's handle on the task
+	 * @throws java.util.concurrent.RejectedExecutionException if the pool refuses it
+	 */
+	Disposable schedule(Runnable task) {
+		return PoolAccess.schedule(this.pool, decorate(Schedulers.onSchedule(task)), abandonAction(task));
+	}
+
+	/**
+	 * The scheduler a stream subscribes on: one lane of the pool for this call.
 	 * @return the scheduler
 	 */
 	Scheduler lane() {
-		return new OffloadLane(this.pool, this, this.stream).asScheduler();
+		return new OffloadLane(this).asScheduler();
 	}
 
 	/**

@@ -7,38 +7,31 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.bridge.pool.BlockingPool;
-import dev.bridge.pool.PoolAccess;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.Exceptions;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
- * The one Reactor worker of one offloaded call: its tasks (the subscription, then the
- * request hops of a stream) run one at a time, in order, inside a single pool task.
+ * The one Reactor worker of one offloaded stream ({@code Flux}): its tasks (the
+ * subscription, then the request hops) run one at a time, in order, inside a single pool
+ * task.
  * <p>
- * A stream keeps that pool task, and so its pool slot, from its subscription until it ends:
- * later demand is served by the same thread, never by a new pool task that a full pool could
- * refuse after the response has started. A refusal can therefore only happen before the
- * call's first item, where it becomes a clean 503. A {@code Mono} gives the slot back as soon
- * as its tasks are done.
+ * The stream keeps that pool task, and so its pool slot, from its subscription until it
+ * ends: later demand is served by the same thread, never by a new pool task that a full pool
+ * could refuse after the response has started. A refusal can therefore only happen before
+ * the call's first item, where it becomes a clean 503. (A call with one value has no lane:
+ * see {@code OffloadOperators.single}.)
  */
 final class OffloadLane implements Scheduler.Worker {
 
-	private final BlockingPool pool;
-
 	private final OffloadCall call;
-
-	private final boolean stream;
 
 	private final ReentrantLock lock = new ReentrantLock();
 
-	/** Signalled when a stream's lane gets a task or ends; a Mono's lane never waits. */
-	private final @Nullable Condition work;
+	/** Signalled when the lane gets a task or ends. */
+	private final Condition work = this.lock.newCondition();
 
-	/** A Mono's lane rarely holds more than its subscription task. */
 	private final ArrayDeque<Runnable> tasks = new ArrayDeque<>(2);
 
 	/** Whether a pool task is queued or running to drain {@link #tasks}. */
@@ -49,11 +42,8 @@ final class OffloadLane implements Scheduler.Worker {
 
 	private volatile @Nullable Disposable poolTask;
 
-	OffloadLane(BlockingPool pool, OffloadCall call, boolean stream) {
-		this.pool = pool;
+	OffloadLane(OffloadCall call) {
 		this.call = call;
-		this.stream = stream;
-		this.work = stream ? this.lock.newCondition() : null;
 	}
 
 	/**
@@ -86,7 +76,7 @@ final class OffloadLane implements Scheduler.Worker {
 			}
 			this.tasks.add(task);
 			if (this.draining) {
-				signalWork();
+				this.work.signal();
 				return () -> remove(task);
 			}
 			this.draining = true;
@@ -95,11 +85,7 @@ final class OffloadLane implements Scheduler.Worker {
 			this.lock.unlock();
 		}
 		try {
-			Runnable drain = this::drain;
-			// What a scheduler on the pool would do: Reactor's schedule hook, the call's
-			// context around the task, and the call told if the pool abandons it.
-			Disposable scheduled = PoolAccess.schedule(this.pool, this.call.decorate(Schedulers.onSchedule(drain)),
-					this.call.abandonAction(drain));
+			Disposable scheduled = this.call.schedule(this::drain);
 			this.poolTask = scheduled;
 			// The task may already run, and the call be cancelled, before its handle was
 			// recorded: dispose() then found none to cancel, and the body would not be
@@ -163,7 +149,7 @@ final class OffloadLane implements Scheduler.Worker {
 	}
 
 	/**
-	 * The next task; for a stream, waits for one until the call ends.
+	 * The next task; waits for one until the call ends.
 	 * @return the task, or {@code null} when the drain is over (then no longer draining)
 	 */
 	private @Nullable Runnable next() {
@@ -175,12 +161,12 @@ final class OffloadLane implements Scheduler.Worker {
 				if (next != null) {
 					return next;
 				}
-				if (this.finished || !this.stream || this.call.isAbandoned()) {
+				if (this.finished || this.call.isAbandoned()) {
 					this.draining = false;
 					return null;
 				}
 				try {
-					awaitWork();
+					this.work.await();
 				}
 				catch (InterruptedException ex) {
 					// Unless the call was cancelled (which finishes the lane first), the pool is
@@ -212,7 +198,7 @@ final class OffloadLane implements Scheduler.Worker {
 		try {
 			this.finished = true;
 			this.tasks.clear();
-			signalWork();
+			this.work.signal();
 		}
 		finally {
 			this.lock.unlock();
@@ -221,19 +207,6 @@ final class OffloadLane implements Scheduler.Worker {
 		if (task != null && this.call.isCancelled()) {
 			task.dispose();
 		}
-	}
-
-	private void signalWork() {
-		if (this.work != null) {
-			this.work.signal();
-		}
-	}
-
-	private void awaitWork() throws InterruptedException {
-		if (this.work == null) {
-			throw new IllegalStateException("Only a stream's lane waits for work");
-		}
-		this.work.await();
 	}
 
 	@Override

@@ -1,13 +1,18 @@
 package dev.bridge.offload;
 
+import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
 
 import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 
 import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxOperator;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
@@ -42,6 +47,22 @@ final class OffloadOperators {
 	 */
 	static <T> Flux<T> call(Flux<T> source, OffloadCall call) {
 		return new CallOperator<>(source, call);
+	}
+
+	/**
+	 * The invocation's side of a call with one value ({@code Mono}), in one subscriber: what
+	 * {@code Mono.defer(invocation).subscribeOn(lane)} followed by {@link #call} do, without a
+	 * lane, a worker or a {@code subscribeOn} per call. The subscriber is itself the call's
+	 * one pool task: it invokes the method there and subscribes to what it returns. Requests
+	 * go straight to that publisher: a {@code Mono}'s subscriber requests when it is
+	 * subscribed, which is on the pool thread.
+	 * @param <T> element type
+	 * @param call the call
+	 * @param invocation produces the publisher on the pool thread
+	 * @return the operator
+	 */
+	static <T> Flux<T> single(OffloadCall call, Callable<? extends Publisher<T>> invocation) {
+		return new SingleOperator<>(call, invocation);
 	}
 
 	/**
@@ -146,6 +167,134 @@ final class OffloadOperators {
 		public void cancel() {
 			this.call.cancel();
 			super.cancel();
+		}
+
+	}
+
+	private static final class SingleOperator<T> extends Flux<T> {
+
+		private final OffloadCall call;
+
+		private final Callable<? extends Publisher<T>> invocation;
+
+		SingleOperator(OffloadCall call, Callable<? extends Publisher<T>> invocation) {
+			this.call = call;
+			this.invocation = invocation;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super T> actual) {
+			SingleSubscriber<T> subscriber = new SingleSubscriber<>(actual, this.call, this.invocation);
+			actual.onSubscribe(subscriber);
+			subscriber.schedule();
+		}
+
+	}
+
+	/**
+	 * Subscriber to the invocation's publisher, its downstream's subscription (requests made
+	 * before the invocation ran are kept until it did), and the call's pool task.
+	 */
+	private static final class SingleSubscriber<T> extends Operators.DeferredSubscription
+			implements CoreSubscriber<T>, Runnable {
+
+		private final CoreSubscriber<? super T> actual;
+
+		private final OffloadCall call;
+
+		private final Callable<? extends Publisher<T>> invocation;
+
+		private volatile @Nullable Disposable task;
+
+		/** Set on the terminal signal: a cancel after it is not the call's cancellation. */
+		private volatile boolean done;
+
+		SingleSubscriber(CoreSubscriber<? super T> actual, OffloadCall call,
+				Callable<? extends Publisher<T>> invocation) {
+			this.actual = actual;
+			this.call = call;
+			this.invocation = invocation;
+		}
+
+		void schedule() {
+			if (this.call.isCancelled()) {
+				return;
+			}
+			Disposable scheduled;
+			try {
+				scheduled = this.call.schedule(this);
+			}
+			catch (RejectedExecutionException ex) {
+				if (!this.call.isCancelled()) {
+					// Nobody listens once cancelled: signalling the refusal would only be logged as dropped.
+					this.actual.onError(ex);
+				}
+				return;
+			}
+			this.task = scheduled;
+			// The task may already run, and the call be cancelled, before its handle was
+			// recorded: cancel() then found none to dispose, and the body would not be
+			// interrupted. One of the two sees the other (both fields are volatile).
+			if (this.call.isCancelled()) {
+				scheduled.dispose();
+			}
+			this.call.accepted();
+		}
+
+		/**
+		 * The pool task: invokes the method (or reports why the pool abandoned the call) and
+		 * subscribes to the result.
+		 */
+		@Override
+		public void run() {
+			Publisher<T> result = this.call.invoke(this.invocation, Mono::error, Mono::empty);
+			try {
+				result.subscribe(this);
+			}
+			catch (Throwable ex) {
+				onError(ex);
+			}
+		}
+
+		@Override
+		public void onSubscribe(Subscription subscription) {
+			set(subscription);
+		}
+
+		@Override
+		public void onNext(T item) {
+			this.actual.onNext(item);
+		}
+
+		@Override
+		public void onError(Throwable error) {
+			this.done = true;
+			this.actual.onError(this.call.deliverable(error));
+		}
+
+		@Override
+		public void onComplete() {
+			this.done = true;
+			this.actual.onComplete();
+		}
+
+		@Override
+		public Context currentContext() {
+			return this.actual.currentContext();
+		}
+
+		@Override
+		public void cancel() {
+			if (this.done) {
+				super.cancel();
+				return;
+			}
+			this.call.cancel();
+			super.cancel();
+			Disposable scheduled = this.task;
+			if (scheduled != null) {
+				scheduled.dispose();
+			}
 		}
 
 	}

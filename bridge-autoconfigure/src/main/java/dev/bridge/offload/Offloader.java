@@ -5,7 +5,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
-import io.micrometer.context.ContextSnapshot;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -18,6 +17,7 @@ import dev.bridge.context.ContextCarrier;
 import dev.bridge.pool.BlockingPool;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 import reactor.util.context.ContextView;
 
 /**
@@ -28,9 +28,11 @@ import reactor.util.context.ContextView;
  * <p>
  * {@link #mono} and {@link #flux} share one pipeline (pool, timeout, the caller's context
  * captured at assembly, an {@link OffloadCall} started per subscription, the timeout, the
- * error mapping and the observation) and differ only in how the invocation subscribes on
- * the call's own {@link OffloadLane}, one worker of the pool: with Reactor's
- * {@code Mono.subscribeOn} or {@code Flux.subscribeOn}.
+ * error mapping and the observation) and differ only in how the invocation gets onto the
+ * pool: a call with one value is one pool task that invokes and subscribes
+ * ({@code OffloadOperators.single}); a stream subscribes with Reactor's
+ * {@code Flux.subscribeOn} on the call's own {@link OffloadLane}, which keeps its pool
+ * thread until the stream ends.
  */
 public final class Offloader {
 
@@ -76,10 +78,9 @@ public final class Offloader {
 	 */
 	public <T> Mono<T> mono(String pool, String call, @Nullable Duration timeout,
 			Callable<? extends Mono<T>> invocation) {
-		// Mono's own subscribeOn: a Mono has one request, and its value ends the call.
+		// One pool task that invokes and subscribes: a Mono's value ends the call.
 		return Mono.fromDirect(offload(pool, call, timeout, false,
-				(offload) -> Mono.defer(() -> offload.<Mono<T>>invoke(invocation, Mono::error, Mono::empty))
-					.subscribeOn(offload.lane())));
+				(offload) -> OffloadOperators.single(offload, invocation)));
 	}
 
 	/**
@@ -98,26 +99,28 @@ public final class Offloader {
 			Callable<? extends Publisher<T>> invocation) {
 		// Flux's own subscribeOn: every later request hops onto the call's lane as well.
 		return offload(pool, call, timeout, true,
-				(offload) -> Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error, Flux::empty))
-					.subscribeOn(offload.lane()));
+				(offload) -> OffloadOperators.call(Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error,
+						Flux::empty))
+					.subscribeOn(offload.lane()), offload));
 	}
 
 	/**
 	 * The one pipeline of {@link #mono} and {@link #flux}: resolves the pool and timeout,
 	 * captures the caller's context at assembly, and at each subscription starts a call, runs
 	 * it on the call's lane, and applies the timeout, the error mapping and the observation.
-	 * @param onLane the invocation, deferred and subscribed on the call's lane with the
-	 * operators of its own type
+	 * @param onLane the invocation, moved onto the pool, as the call's operator makes it
 	 */
 	private <T> Flux<T> offload(String pool, String call, @Nullable Duration timeout, boolean stream,
-			Function<OffloadCall, Publisher<T>> onLane) {
+			Function<OffloadCall, Flux<T>> onLane) {
 		BlockingPool target = this.pools.apply(pool);
 		@Nullable Duration effectiveTimeout = (timeout != null) ? timeout : target.settings().timeout();
-		ContextSnapshot assembly = this.contextCarrier.captureThread();
+		Context assembly = this.contextCarrier.captureValues();
 		Observation caller = this.observationRegistry.getCurrentObservation();
 		return Flux.deferContextual((context) -> {
 			OffloadCall offload = newCall(target, call, assembly, caller, context, stream, effectiveTimeout);
-			Flux<T> flux = OffloadOperators.call(Flux.from(onLane.apply(offload)), offload).contextWrite(offload::enrich);
+			// The operators between here and deferContextual pass its context on unchanged:
+			// the call's context was merged from that one.
+			Flux<T> flux = onLane.apply(offload).contextWrite((subscriber) -> offload.context());
 			if (stream) {
 				// A stream abandoned at shutdown while it waits for demand is failed through the
 				// call's own channel: no Reactor signal is pending then.
@@ -137,7 +140,7 @@ public final class Offloader {
 	 * The parent observation is, in order: the subscriber's (Reactor context), the one
 	 * current where the call was made, the one current where it is subscribed.
 	 */
-	private OffloadCall newCall(BlockingPool pool, String call, ContextSnapshot assembly, @Nullable Observation caller,
+	private OffloadCall newCall(BlockingPool pool, String call, Context assembly, @Nullable Observation caller,
 			ContextView context, boolean stream, @Nullable Duration timeout) {
 		Observation parent = live(context.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
 		if (parent == null) {
@@ -147,8 +150,8 @@ public final class Offloader {
 			parent = live(this.observationRegistry.getCurrentObservation());
 		}
 		Observation observation = startObservation(pool.name(), call, parent);
-		return new OffloadCall(pool, call, assembly, this.contextCarrier.capture(context), observation, stream,
-				timeout, this.failures);
+		return new OffloadCall(pool, call, this.contextCarrier, this.contextCarrier.merge(assembly, context),
+				observation, stream, timeout, this.failures);
 	}
 
 	/**
