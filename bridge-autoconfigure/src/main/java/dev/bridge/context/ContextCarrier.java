@@ -4,7 +4,6 @@ import java.util.List;
 
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshot;
-import io.micrometer.context.ContextSnapshotFactory;
 import io.micrometer.context.ThreadLocalAccessor;
 import io.micrometer.context.integration.Slf4jThreadLocalAccessor;
 import org.springframework.util.ClassUtils;
@@ -15,8 +14,14 @@ import reactor.util.context.ContextView;
 /**
  * Captures the caller's context (thread locals known to Micrometer's context-propagation
  * registry: MDC, the current Observation, Spring Security's context, ...; plus values of a
- * Reactor {@link ContextView}) and restores it on a pool thread. The library does the work;
- * this class only fixes how Bridge uses it.
+ * Reactor {@link ContextView}) and restores it on a pool thread.
+ * <p>
+ * The registry and its accessors are Micrometer's; capturing, merging and setting are done
+ * here against them, as Micrometer's {@code ContextSnapshot} does (capture every accessor's
+ * value; on the pool thread set each one, clearing those without a value; restore them all
+ * in reverse order), but into a Reactor context and an array instead of a snapshot's maps,
+ * iterators and accessor look-ups: that work runs on every offloaded call and every request
+ * WebFlux hands to a pool, and the snapshots were a sixth of a call's CPU time.
  */
 public final class ContextCarrier {
 
@@ -25,8 +30,6 @@ public final class ContextCarrier {
 
 	private final ContextRegistry registry;
 
-	private final ContextSnapshotFactory clearingFactory;
-
 	/**
 	 * Create a carrier that captures what the registry's accessors know, including the whole MDC.
 	 * @param registry the registry of thread-local and context accessors
@@ -34,7 +37,6 @@ public final class ContextCarrier {
 	public ContextCarrier(ContextRegistry registry) {
 		registerMdc(registry);
 		this.registry = registry;
-		this.clearingFactory = ContextSnapshotFactory.builder().contextRegistry(registry).clearMissing(true).build();
 	}
 
 	/**
@@ -62,26 +64,9 @@ public final class ContextCarrier {
 	}
 
 	/**
-	 * Captures the calling thread's context. It is the first snapshot set on a pool thread,
-	 * so it replaces that thread's whole context: a value the caller does not have is
-	 * cleared, and closing its scope restores what the pool thread had before the task
-	 * (nothing), so whatever a body leaves behind (an MDC entry, a security context) never
-	 * reaches the next task.
-	 * @return the snapshot
-	 */
-	public ContextSnapshot captureThread() {
-		return this.clearingFactory.captureAll();
-	}
-
-	/**
-	 * Captures the values of the calling thread's context as a Reactor context, for
-	 * {@link #merge}: one entry per accessor of the registry that has a value.
-	 * <p>
-	 * This and {@link #setThreadLocals(ContextView)} are what Micrometer's snapshots do
-	 * (capture every accessor's value; set each, clearing those without one; restore them
-	 * all), written against the registry's accessors directly for the offload pipeline, where
-	 * they run twice per call: a snapshot's maps, iterators and accessor look-ups were a
-	 * sixth of a call's CPU time.
+	 * Captures the values of the calling thread's context as a Reactor context (for
+	 * {@link #merge} or {@link #setThreadLocals}): one entry per accessor of the registry
+	 * that has a value.
 	 * @return the values, empty if the thread has none
 	 */
 	public Context captureValues() {

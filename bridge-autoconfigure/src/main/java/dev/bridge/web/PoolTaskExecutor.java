@@ -14,6 +14,7 @@ import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolAccess;
 import reactor.core.Disposable;
 import reactor.core.publisher.Hooks;
+import reactor.util.context.Context;
 
 /**
  * A bridge pool as a Spring {@link AsyncTaskExecutor}, for WebFlux's blocking-execution
@@ -87,15 +88,16 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 	 * context propagation is on and the pool runs each task on a new virtual thread: WebFlux
 	 * hands its tasks over through a Reactor scheduler, whose schedule hook has then wrapped
 	 * the task in the same thread locals already, and a new thread has nothing left by an
-	 * earlier task to clear. A pooled platform thread still needs the clearing snapshot.
+	 * earlier task to clear. A pooled platform thread still needs its thread locals set and
+	 * cleared.
 	 */
 	private Runnable carryContext(Runnable task) {
 		if (this.pool.settings().virtualThreads() && Hooks.isAutomaticContextPropagationEnabled()) {
 			return task;
 		}
-		ContextSnapshot snapshot = this.contextCarrier.captureThread();
+		Context values = this.contextCarrier.captureValues();
 		return () -> {
-			try (ContextSnapshot.Scope scope = snapshot.setThreadLocals()) {
+			try (ContextSnapshot.Scope scope = this.contextCarrier.setThreadLocals(values)) {
 				task.run();
 			}
 		};
