@@ -151,6 +151,17 @@ class ContextPropagationTests {
 	}
 
 	@Test
+	void theCallsObservationIsCurrentInsideTheBodyAlsoWithARegistryThatHasNoObservationAccessor() {
+		BlockingBridge withoutAccessor = this.bridges.add(BlockingBridge.builder()
+			.observationRegistry(this.observations)
+			.contextCarrier(new ContextCarrier(new ContextRegistry()))
+			.build());
+		Observation inside = withoutAccessor.spawn(this.observations::getCurrentObservation).block(Duration.ofSeconds(5));
+		assertThat(inside).isNotNull();
+		assertThat(inside.getContext().getName()).isEqualTo(BlockingBridge.OBSERVATION_NAME);
+	}
+
+	@Test
 	void observationRecordsTheErrorOfAFailedCall() {
 		IllegalStateException failure = new IllegalStateException("boom");
 		StepVerifier.create(this.bridge.spawn(() -> {

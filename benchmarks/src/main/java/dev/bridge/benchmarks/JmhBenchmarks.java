@@ -65,6 +65,8 @@ public final class JmhBenchmarks {
 				"BlockingCallBenchmark.blockingAspect");
 		double observationBulk = ratio(scores, "BlockingCallBenchmark.blockingAspectObservedBulk",
 				"BlockingCallBenchmark.blockingAspectBulk");
+		double handObservationBulk = ratio(scores, "BlockingCallBenchmark.handWrittenBridgeSchedulerObservedBulk",
+				"BlockingCallBenchmark.handWrittenBridgeSchedulerBulk");
 		double batching = Math.min(ratio(scores, "BatchingBenchmark.spawnPerItemSequential", batchReference),
 				ratio(scores, "BatchingBenchmark.spawnPerItemConcurrent", batchReference));
 		boolean aspectMet = aspect <= ASPECT_TARGET && aspectBulk <= ASPECT_TARGET;
@@ -77,6 +79,11 @@ public final class JmhBenchmarks {
 						+ "time, %.2fx in bulk. Timing every call into a meter registry (blockingAspectObserved, as "
 						+ "with Actuator): %.2fx of blockingAspect one at a time, %.2fx of blockingAspectBulk in bulk.",
 				aspectOwnCost, aspectOwnCostBulk, observation, observationBulk));
+		table.note(String.format(Locale.ROOT,
+				"The same observation written by hand on the hand-written hop (handWrittenBridgeSchedulerObservedBulk): "
+						+ "%.2fx of handWrittenBridgeSchedulerBulk, and %.2fx of Bridge's observed call.",
+				handObservationBulk, 1 / ratio(scores, "BlockingCallBenchmark.blockingAspectObservedBulk",
+						"BlockingCallBenchmark.handWrittenBridgeSchedulerObservedBulk")));
 		table.note(String.format(Locale.ROOT,
 				"Target: spawnBatched at least %.0fx faster than one spawn per item (%d items, batches of %d; the "
 						+ "faster per-item variant counts): measured %.1fx, %s.",

@@ -132,21 +132,6 @@ public final class ContextCarrier {
 		};
 	}
 
-	/**
-	 * Whether the registry sets a key's thread local, such as the current observation's.
-	 * @param key the key
-	 * @return whether an accessor of the registry has that key
-	 */
-	public boolean setsThreadLocal(Object key) {
-		List<ThreadLocalAccessor<?>> accessors = this.registry.getThreadLocalAccessors();
-		for (int i = 0; i < accessors.size(); i++) {
-			if (key.equals(accessors.get(i).key())) {
-				return true;
-			}
-		}
-		return false;
-	}
-
 	@SuppressWarnings("unchecked")
 	private static <V> void setValue(ThreadLocalAccessor<V> accessor, Object value) {
 		accessor.setValue((V) value);

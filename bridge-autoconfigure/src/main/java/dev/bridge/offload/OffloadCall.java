@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -53,8 +54,7 @@ final class OffloadCall {
 	/** Everything the call carries: the caller's values, the subscriber's, the call's observation. */
 	private final Context context;
 
-	/** Whether setting the context's thread locals makes the observation current already. */
-	private final boolean carrierSetsObservation;
+	private final ObservationRegistry observationRegistry;
 
 	private final Observation observation;
 
@@ -84,7 +84,9 @@ final class OffloadCall {
 	private volatile boolean subscriberLeft;
 
 	OffloadCall(BlockingPool pool, String call, ContextCarrier carrier, Context context, Observation observation,
-			boolean stream, @Nullable Duration timeout, OffloadFailures failures) {
+			ObservationRegistry observationRegistry, boolean stream, @Nullable Duration timeout,
+			OffloadFailures failures) {
+		this.observationRegistry = observationRegistry;
 		this.failure = stream ? Sinks.empty() : null;
 		this.accepted = (timeout != null) ? Sinks.empty() : null;
 		this.timeout = timeout;
@@ -94,7 +96,6 @@ final class OffloadCall {
 		this.carrier = carrier;
 		this.observation = observation;
 		this.context = context.put(ObservationThreadLocalAccessor.KEY, observation);
-		this.carrierSetsObservation = carrier.setsThreadLocal(ObservationThreadLocalAccessor.KEY);
 		this.failures = failures;
 	}
 
@@ -106,10 +107,19 @@ final class OffloadCall {
 	private Runnable decorate(Runnable task) {
 		return () -> {
 			try (ContextSnapshot.Scope c = this.carrier.setThreadLocals(this.context);
-					Observation.Scope o = this.carrierSetsObservation ? null : this.observation.openScope()) {
+					Observation.Scope o = observationScope()) {
 				task.run();
 			}
 		};
+	}
+
+	/**
+	 * Makes the call's observation current, unless setting the context's thread locals did
+	 * already (the registry's observation accessor sets it from the context).
+	 */
+	private Observation.@Nullable Scope observationScope() {
+		return (this.observationRegistry.getCurrentObservation() == this.observation) ? null
+				: this.observation.openScope();
 	}
 
 	/**

@@ -151,7 +151,7 @@ public final class Offloader {
 		}
 		Observation observation = startObservation(pool.name(), call, parent);
 		return new OffloadCall(pool, call, this.contextCarrier, this.contextCarrier.merge(assembly, context),
-				observation, stream, timeout, this.failures);
+				observation, this.observationRegistry, stream, timeout, this.failures);
 	}
 
 	/**

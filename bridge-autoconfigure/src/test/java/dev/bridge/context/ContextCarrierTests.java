@@ -75,10 +75,4 @@ class ContextCarrierTests {
 		assertThat(REGION.get()).isNull();
 	}
 
-	@Test
-	void knowsWhichKeysItSets() {
-		assertThat(this.carrier.setsThreadLocal("tenant")).isTrue();
-		assertThat(this.carrier.setsThreadLocal("unknown")).isFalse();
-	}
-
 }
