@@ -42,6 +42,10 @@ public final class BlockingPool {
 
 	private static final Log logger = LogFactory.getLog(BlockingPool.class);
 
+	private static final long PURGE_PAUSE_MILLIS = 10;
+
+	private static final long PURGE_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(PURGE_PAUSE_MILLIS);
+
 	private final PoolSettings settings;
 
 	private final ThreadPoolExecutor executor;
@@ -63,6 +67,11 @@ public final class BlockingPool {
 	private final LongAdder rejected = new LongAdder();
 
 	private final LongAdder cancelled = new LongAdder();
+
+	/** Whether the last scan for tasks of disposed owners found none, and when it ran. */
+	private volatile boolean fruitlessPurge;
+
+	private volatile long fruitlessPurgeAt;
 
 	private final LongAdder abandoned = new LongAdder();
 
@@ -427,7 +436,18 @@ public final class BlockingPool {
 		}
 	}
 
+	/**
+	 * Removes queued tasks whose owner was disposed, for a task the full queue refuses. A
+	 * scan copies the whole queue under its locks: after one that found nothing, refusals
+	 * in the next {@value #PURGE_PAUSE_MILLIS} ms do not scan again (under a flood of
+	 * refusals, a scan on each one was the largest cost of a 503); a caller that left in
+	 * that time gives up its place on the first refusal after it.
+	 */
 	private int purgeTasksOfDisposedOwners() {
+		long now = System.nanoTime();
+		if (this.fruitlessPurge && now - this.fruitlessPurgeAt < PURGE_PAUSE_NANOS) {
+			return 0;
+		}
 		int purged = 0;
 		for (Runnable queued : this.executor.getQueue().toArray(new Runnable[0])) {
 			if (queued instanceof PoolTask task && task.isOwnerDisposed() && this.executor.remove(task)
@@ -437,6 +457,8 @@ public final class BlockingPool {
 				purged++;
 			}
 		}
+		this.fruitlessPurgeAt = now;
+		this.fruitlessPurge = (purged == 0);
 		return purged;
 	}
 

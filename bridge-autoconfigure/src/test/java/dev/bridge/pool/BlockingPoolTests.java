@@ -14,6 +14,7 @@ import dev.bridge.BlockingPoolSaturatedException;
 import dev.bridge.BridgeConfigurationException;
 import dev.bridge.ClosingBridges;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -74,6 +75,50 @@ class BlockingPoolTests {
 						+ "retry later, or raise bridge.pools.tiny.max-threads / bridge.pools.tiny.queue-capacity"))
 			.verify(Duration.ofSeconds(5));
 		assertThat(bridge.pool("tiny").rejectedCount()).isEqualTo(1);
+	}
+
+	@Test
+	void aFullQueueGivesTheSlotOfATaskWhoseOwnerLeftToTheNextTaskAlsoRightAfterAScanThatFoundNone()
+			throws Exception {
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("owned", 1, 1));
+		BlockingPool pool = bridge.pool("owned");
+		CountDownLatch gate = this.bridges.gate();
+		CountDownLatch started = new CountDownLatch(1);
+		PoolAccess.execute(pool, () -> {
+			started.countDown();
+			awaitQuietly(gate);
+		}, null);
+		assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+		Disposable.Swap owner = Disposables.swap();
+		AtomicBoolean ownedRan = new AtomicBoolean();
+		PoolAccess.execute(pool, () -> ownedRan.set(true), owner);
+		assertThatExceptionOfType(BlockingPoolSaturatedException.class)
+			.isThrownBy(() -> PoolAccess.execute(pool, () -> { }, null));
+		owner.dispose();
+		AtomicBoolean nextRan = new AtomicBoolean();
+		// Right after a scan that found nothing, a refusal may not scan again; a later one does.
+		await().atMost(Duration.ofSeconds(5)).until(() -> {
+			try {
+				PoolAccess.execute(pool, () -> nextRan.set(true), null);
+				return true;
+			}
+			catch (BlockingPoolSaturatedException ex) {
+				return false;
+			}
+		});
+		assertThat(pool.cancelledCount()).isEqualTo(1);
+		gate.countDown();
+		await().atMost(Duration.ofSeconds(5)).untilTrue(nextRan);
+		assertThat(ownedRan).isFalse();
+	}
+
+	private static void awaitQuietly(CountDownLatch gate) {
+		try {
+			gate.await(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Test
