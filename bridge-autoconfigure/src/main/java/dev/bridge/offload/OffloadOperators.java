@@ -17,21 +17,24 @@ import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
 /**
- * The two operators of an offloaded call, each one subscriber per call instead of a chain of
- * Reactor's {@code onErrorMap}, {@code doOnEach}, {@code doOnCancel}
+ * The operators of an offloaded call, each one subscriber per call instead of a chain of
+ * Reactor's {@code subscribeOn}, {@code onErrorMap}, {@code doOnEach}, {@code doOnCancel}
  * and {@code onErrorResume}: every one of those allocates its subscriber (and an
  * {@code onErrorMap} a resuming one) on each call, which showed as most of the pipeline's
  * allocations per call.
  * <ul>
- * <li>{@link #call}, next to the invocation: wraps an error Reactor would throw instead of
- * signal, and marks the call cancelled when it is cancelled (by its subscriber or by the
- * timeout). The call's context is still written with Reactor's own {@code contextWrite}:
- * with automatic context propagation on, that operator is the one that sets the thread
- * locals from it around each signal;</li>
+ * <li>{@link #call}, next to a stream's invocation: wraps an error Reactor would throw
+ * instead of signal, and marks the call cancelled when it is cancelled (by its subscriber or
+ * by the timeout);</li>
+ * <li>{@link #single}, for a call with one value: the same, and the call's one pool task,
+ * which invokes the method and subscribes to its result;</li>
  * <li>{@link #result}, last: unwraps a scheduler's refusal, stops the observation on the
  * terminal signal (or a {@code Mono}'s value) before it travels on, and, once the subscriber
  * has left, ends quietly instead of signalling an error nobody would receive.</li>
  * </ul>
+ * The call's context is still written with Reactor's own {@code contextWrite}: with
+ * automatic context propagation on, that operator is the one that sets the thread locals
+ * from it around each signal.
  */
 final class OffloadOperators {
 
@@ -54,8 +57,8 @@ final class OffloadOperators {
 	 * {@code Mono.defer(invocation).subscribeOn(lane)} followed by {@link #call} do, without a
 	 * lane, a worker or a {@code subscribeOn} per call. The subscriber is itself the call's
 	 * one pool task: it invokes the method there and subscribes to what it returns. Requests
-	 * go straight to that publisher: a {@code Mono}'s subscriber requests when it is
-	 * subscribed, which is on the pool thread.
+	 * made before then are kept and passed on when it subscribes; later ones go straight to
+	 * the publisher (a {@code Mono} has no request hops to keep in order).
 	 * @param <T> element type
 	 * @param call the call
 	 * @param invocation produces the publisher on the pool thread
