@@ -1,7 +1,5 @@
 package dev.bridge.context;
 
-import java.util.List;
-
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.context.ThreadLocalAccessor;
@@ -70,10 +68,9 @@ public final class ContextCarrier {
 	 * @return the values, empty if the thread has none
 	 */
 	public Context captureValues() {
-		List<ThreadLocalAccessor<?>> accessors = this.registry.getThreadLocalAccessors();
 		Context values = Context.empty();
-		for (int i = 0; i < accessors.size(); i++) {
-			ThreadLocalAccessor<?> accessor = accessors.get(i);
+		// The registry's list may change meanwhile: its iterator reads one version of it.
+		for (ThreadLocalAccessor<?> accessor : this.registry.getThreadLocalAccessors()) {
 			Object value = accessor.getValue();
 			if (value != null) {
 				values = values.put(accessor.key(), value);
@@ -103,33 +100,42 @@ public final class ContextCarrier {
 	 * @return the scope to close after the task
 	 */
 	public ContextSnapshot.Scope setThreadLocals(ContextView context) {
-		List<ThreadLocalAccessor<?>> accessors = this.registry.getThreadLocalAccessors();
-		int count = accessors.size();
-		ThreadLocalAccessor<?>[] set = new ThreadLocalAccessor<?>[count];
-		Object[] previous = new Object[count];
-		for (int i = 0; i < count; i++) {
-			ThreadLocalAccessor<?> accessor = accessors.get(i);
-			set[i] = accessor;
-			previous[i] = accessor.getValue();
-			Object value = context.getOrDefault(accessor.key(), null);
-			if (value != null) {
-				setValue(accessor, value);
-			}
-			else {
-				accessor.setValue();
-			}
-		}
-		return () -> {
-			for (int i = count - 1; i >= 0; i--) {
-				Object value = previous[i];
+		// One version of the registry's list, which may change meanwhile.
+		Object[] accessors = this.registry.getThreadLocalAccessors().toArray();
+		Object[] previous = new Object[accessors.length];
+		int set = 0;
+		try {
+			for (; set < accessors.length; set++) {
+				ThreadLocalAccessor<?> accessor = (ThreadLocalAccessor<?>) accessors[set];
+				previous[set] = accessor.getValue();
+				Object value = context.getOrDefault(accessor.key(), null);
 				if (value != null) {
-					restore(set[i], value);
+					setValue(accessor, value);
 				}
 				else {
-					set[i].restore();
+					accessor.setValue();
 				}
 			}
-		};
+		}
+		catch (RuntimeException | Error ex) {
+			// An accessor failed: those already set are put back before the failure travels on.
+			restore(accessors, previous, set);
+			throw ex;
+		}
+		return () -> restore(accessors, previous, accessors.length);
+	}
+
+	private static void restore(Object[] accessors, Object[] previous, int count) {
+		for (int i = count - 1; i >= 0; i--) {
+			ThreadLocalAccessor<?> accessor = (ThreadLocalAccessor<?>) accessors[i];
+			Object value = previous[i];
+			if (value != null) {
+				restore(accessor, value);
+			}
+			else {
+				accessor.restore();
+			}
+		}
 	}
 
 	@SuppressWarnings("unchecked")

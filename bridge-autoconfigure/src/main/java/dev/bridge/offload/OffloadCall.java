@@ -106,8 +106,18 @@ final class OffloadCall {
 	 */
 	private Runnable decorate(Runnable task) {
 		return () -> {
-			try (ContextSnapshot.Scope c = this.carrier.setThreadLocals(this.context);
-					Observation.Scope o = observationScope()) {
+			ContextSnapshot.Scope context;
+			try {
+				context = this.carrier.setThreadLocals(this.context);
+			}
+			catch (RuntimeException | Error ex) {
+				// The call fails with why, instead of never answering.
+				abandonAction(task).accept(new IllegalStateException("The caller's context could not be set on pool '"
+						+ this.pool.name() + "' for " + this.call + ": a ThreadLocalAccessor registered with Micrometer's "
+						+ "ContextRegistry failed; fix or remove that accessor", ex));
+				return;
+			}
+			try (context; Observation.Scope o = observationScope()) {
 				task.run();
 			}
 		};

@@ -212,6 +212,12 @@ final class OffloadOperators {
 		/** Set on the terminal signal: a cancel after it is not the call's cancellation. */
 		private volatile boolean done;
 
+		/** Set once the invocation's publisher subscribed (on the pool thread). */
+		private volatile boolean subscribed;
+
+		/** The pool thread while it runs the task. */
+		private volatile @Nullable Thread runner;
+
 		SingleSubscriber(CoreSubscriber<? super T> actual, OffloadCall call,
 				Callable<? extends Publisher<T>> invocation) {
 			this.actual = actual;
@@ -250,18 +256,49 @@ final class OffloadOperators {
 		 */
 		@Override
 		public void run() {
-			Publisher<T> result = this.call.invoke(this.invocation, Mono::error, Mono::empty);
+			this.runner = Thread.currentThread();
 			try {
+				Publisher<T> result = this.call.invoke(this.invocation, Mono::error, Mono::empty);
 				result.subscribe(this);
 			}
 			catch (Throwable ex) {
 				onError(ex);
 			}
+			finally {
+				this.runner = null;
+			}
 		}
 
 		@Override
 		public void onSubscribe(Subscription subscription) {
+			this.subscribed = true;
 			set(subscription);
+		}
+
+		/**
+		 * Requests made before the invocation's publisher subscribed are passed on when it
+		 * does, on the pool thread, as are those made on that thread while it runs; a later
+		 * request from another thread is made on the pool too, as {@code subscribeOn} would:
+		 * a publisher that does its work when asked (a cursor's {@code next()}) must not do it
+		 * on the requesting thread, which may be an event loop.
+		 */
+		@Override
+		public void request(long n) {
+			if (!this.subscribed || Thread.currentThread() == this.runner) {
+				super.request(n);
+				return;
+			}
+			if (this.done || isCancelled()) {
+				return;
+			}
+			try {
+				this.call.schedule(() -> super.request(n));
+			}
+			catch (RejectedExecutionException ex) {
+				if (!this.call.isCancelled() && !this.done) {
+					onError(ex);
+				}
+			}
 		}
 
 		@Override

@@ -1,5 +1,8 @@
 package dev.bridge.context;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshot;
 import org.junit.jupiter.api.AfterEach;
@@ -73,6 +76,41 @@ class ContextCarrierTests {
 			REGION.set("left behind by the task");
 		}
 		assertThat(REGION.get()).isNull();
+	}
+
+	@Test
+	void accessorsRegisteredAndRemovedWhileTheCarrierRunsAreSeenWholeOrNotAtAll() throws Exception {
+		ContextRegistry registry = new ContextRegistry();
+		for (int i = 0; i < 6; i++) {
+			ThreadLocal<String> local = new ThreadLocal<>();
+			registry.registerThreadLocalAccessor("key" + i, local::get, local::set, local::remove);
+		}
+		ContextCarrier churned = new ContextCarrier(registry);
+		AtomicBoolean stop = new AtomicBoolean();
+		AtomicReference<Throwable> failure = new AtomicReference<>();
+		Thread churn = new Thread(() -> {
+			ThreadLocal<String> local = new ThreadLocal<>();
+			while (!stop.get()) {
+				registry.registerThreadLocalAccessor("key5", local::get, local::set, local::remove);
+				registry.removeThreadLocalAccessor("key5");
+			}
+		});
+		churn.start();
+		try {
+			for (int i = 0; i < 50_000 && failure.get() == null; i++) {
+				try (ContextSnapshot.Scope scope = churned.setThreadLocals(Context.of("key0", "value"))) {
+					churned.captureValues();
+				}
+				catch (RuntimeException ex) {
+					failure.set(ex);
+				}
+			}
+		}
+		finally {
+			stop.set(true);
+			churn.join(5000);
+		}
+		assertThat(failure.get()).isNull();
 	}
 
 }
