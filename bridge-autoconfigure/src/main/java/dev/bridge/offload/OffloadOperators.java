@@ -2,6 +2,7 @@ package dev.bridge.offload;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import org.jspecify.annotations.Nullable;
@@ -15,6 +16,7 @@ import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 /**
  * The operators of an offloaded call, each one subscriber per call instead of a chain of
@@ -66,6 +68,24 @@ final class OffloadOperators {
 	 */
 	static <T> Flux<T> single(OffloadCall call, Callable<? extends Publisher<T>> invocation) {
 		return new SingleOperator<>(call, invocation);
+	}
+
+	/**
+	 * A whole call with one value and no timeout, in one subscriber: what {@link #single},
+	 * Reactor's {@code contextWrite} of the call's context and {@link #result} do together,
+	 * for the common case where nothing needs to sit between them. Only while Reactor's
+	 * automatic context propagation is off: with it on, Reactor's own {@code contextWrite}
+	 * also sets the downstream's thread locals around each signal, which the chain keeps.
+	 * @param <T> element type
+	 * @param call makes the call for a subscriber's context (its pool, name, context and
+	 * observation), once per subscription
+	 * @param invocation produces the publisher on the pool thread
+	 * @param unwrap maps a Reactor-wrapped refusal to the bridge's own exception
+	 * @return the call
+	 */
+	static <T> Mono<T> singleCall(Function<ContextView, OffloadCall> call,
+			Callable<? extends Publisher<T>> invocation, UnaryOperator<Throwable> unwrap) {
+		return SingleCallOperator.assemble(new SingleCallOperator<>(call, invocation, unwrap));
 	}
 
 	/**
@@ -198,12 +218,12 @@ final class OffloadOperators {
 	 * Subscriber to the invocation's publisher, its downstream's subscription (requests made
 	 * before the invocation ran are kept until it did), and the call's pool task.
 	 */
-	private static final class SingleSubscriber<T> extends Operators.DeferredSubscription
+	private static class SingleSubscriber<T> extends Operators.DeferredSubscription
 			implements CoreSubscriber<T>, Runnable {
 
-		private final CoreSubscriber<? super T> actual;
+		final CoreSubscriber<? super T> actual;
 
-		private final OffloadCall call;
+		final OffloadCall call;
 
 		private final Callable<? extends Publisher<T>> invocation;
 
@@ -236,7 +256,7 @@ final class OffloadOperators {
 			catch (RejectedExecutionException ex) {
 				if (!this.call.isCancelled()) {
 					// Nobody listens once cancelled: signalling the refusal would only be logged as dropped.
-					this.actual.onError(ex);
+					signalError(ex);
 				}
 				return;
 			}
@@ -309,12 +329,27 @@ final class OffloadOperators {
 		@Override
 		public void onError(Throwable error) {
 			this.done = true;
-			this.actual.onError(this.call.deliverable(error));
+			signalError(this.call.deliverable(error));
 		}
 
 		@Override
 		public void onComplete() {
 			this.done = true;
+			signalComplete();
+		}
+
+		/**
+		 * Passes an error (already made deliverable) on to the subscriber.
+		 * @param error the error
+		 */
+		void signalError(Throwable error) {
+			this.actual.onError(error);
+		}
+
+		/**
+		 * Passes the completion on to the subscriber.
+		 */
+		void signalComplete() {
 			this.actual.onComplete();
 		}
 
@@ -335,6 +370,93 @@ final class OffloadOperators {
 			if (scheduled != null) {
 				scheduled.dispose();
 			}
+		}
+
+	}
+
+	private static final class SingleCallOperator<T> extends Mono<T> {
+
+		private final Function<ContextView, OffloadCall> call;
+
+		private final Callable<? extends Publisher<T>> invocation;
+
+		private final UnaryOperator<Throwable> unwrap;
+
+		SingleCallOperator(Function<ContextView, OffloadCall> call, Callable<? extends Publisher<T>> invocation,
+				UnaryOperator<Throwable> unwrap) {
+			this.call = call;
+			this.invocation = invocation;
+			this.unwrap = unwrap;
+		}
+
+		/**
+		 * Applies Reactor's assembly hooks ({@code Hooks.onOperatorDebug}, checkpoints), as a
+		 * Reactor operator's factory does.
+		 */
+		static <T> Mono<T> assemble(Mono<T> operator) {
+			return onAssembly(operator);
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super T> actual) {
+			OffloadCall offload;
+			try {
+				offload = this.call.apply(actual.currentContext());
+			}
+			catch (Throwable ex) {
+				// A failing observation handler's onStart, for example: as Flux.deferContextual would.
+				Operators.error(actual, Operators.onOperatorError(ex, actual.currentContext()));
+				return;
+			}
+			SingleCallSubscriber<T> subscriber = new SingleCallSubscriber<>(actual, offload, this.invocation,
+					this.unwrap);
+			actual.onSubscribe(subscriber);
+			subscriber.schedule();
+		}
+
+	}
+
+	/**
+	 * {@link SingleSubscriber} and {@link ResultSubscriber} in one, with the call's context
+	 * as the invocation's publisher's.
+	 */
+	private static final class SingleCallSubscriber<T> extends SingleSubscriber<T> {
+
+		private final UnaryOperator<Throwable> unwrap;
+
+		SingleCallSubscriber(CoreSubscriber<? super T> actual, OffloadCall call,
+				Callable<? extends Publisher<T>> invocation, UnaryOperator<Throwable> unwrap) {
+			super(actual, call, invocation);
+			this.unwrap = unwrap;
+		}
+
+		@Override
+		public Context currentContext() {
+			return this.call.context();
+		}
+
+		@Override
+		public void onNext(T item) {
+			this.call.stopObservationOnItem();
+			super.onNext(item);
+		}
+
+		@Override
+		void signalError(Throwable error) {
+			ResultSubscriber.deliver(error, this.call, this.unwrap, this.actual);
+		}
+
+		@Override
+		void signalComplete() {
+			this.call.stopObservation();
+			this.actual.onComplete();
+		}
+
+		@Override
+		public void cancel() {
+			this.call.subscriberLeft();
+			this.call.stopObservation();
+			super.cancel();
 		}
 
 	}
@@ -380,15 +502,20 @@ final class OffloadOperators {
 
 		@Override
 		public void onError(Throwable error) {
-			Throwable delivered = this.unwrap.apply(error);
-			this.call.stopObservation(delivered);
-			if (this.call.hasSubscriberLeft()) {
+			deliver(error, this.call, this.unwrap, this.actual);
+		}
+
+		static void deliver(Throwable error, OffloadCall call, UnaryOperator<Throwable> unwrap,
+				CoreSubscriber<?> actual) {
+			Throwable delivered = unwrap.apply(error);
+			call.stopObservation(delivered);
+			if (call.hasSubscriberLeft()) {
 				// An error racing the subscriber's cancel (a timeout, a refusal) has nobody to
 				// reach: Reactor would only log it as dropped.
-				this.actual.onComplete();
+				actual.onComplete();
 				return;
 			}
-			this.actual.onError(delivered);
+			actual.onError(delivered);
 		}
 
 		@Override

@@ -16,6 +16,7 @@ import org.reactivestreams.Publisher;
 import dev.bridge.context.ContextCarrier;
 import dev.bridge.pool.BlockingPool;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.util.context.Context;
 import reactor.util.context.ContextView;
@@ -78,8 +79,17 @@ public final class Offloader {
 	 */
 	public <T> Mono<T> mono(String pool, String call, @Nullable Duration timeout,
 			Callable<? extends Mono<T>> invocation) {
+		BlockingPool target = this.pools.apply(pool);
+		if (timeout == null && target.settings().timeout() == null && !Hooks.isAutomaticContextPropagationEnabled()) {
+			// Nothing between the pool task and the caller's side: one operator, one subscriber.
+			Context assembly = this.contextCarrier.captureValues();
+			Observation caller = this.observationRegistry.getCurrentObservation();
+			return OffloadOperators.singleCall(
+					(context) -> newCall(target, call, assembly, caller, context, false, null), invocation,
+					this::unwrapRejection);
+		}
 		// One pool task that invokes and subscribes: a Mono's value ends the call.
-		return Mono.fromDirect(offload(pool, call, timeout, false,
+		return Mono.fromDirect(offload(target, call, timeout, false,
 				(offload) -> OffloadOperators.single(offload, invocation)));
 	}
 
@@ -98,7 +108,7 @@ public final class Offloader {
 	public <T> Flux<T> flux(String pool, String call, @Nullable Duration timeout,
 			Callable<? extends Publisher<T>> invocation) {
 		// Flux's own subscribeOn: every later request hops onto the call's lane as well.
-		return offload(pool, call, timeout, true,
+		return offload(this.pools.apply(pool), call, timeout, true,
 				(offload) -> OffloadOperators.call(Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error,
 						Flux::empty))
 					.subscribeOn(offload.lane()), offload));
@@ -110,9 +120,9 @@ public final class Offloader {
 	 * it on the call's lane, and applies the timeout, the error mapping and the observation.
 	 * @param onLane the invocation, moved onto the pool, as the call's operator makes it
 	 */
-	private <T> Flux<T> offload(String pool, String call, @Nullable Duration timeout, boolean stream,
+	private <T> Flux<T> offload(BlockingPool target, String call, @Nullable Duration timeout, boolean stream,
 			Function<OffloadCall, Flux<T>> onLane) {
-		BlockingPool target = this.pools.apply(pool);
+		String pool = target.name();
 		@Nullable Duration effectiveTimeout = (timeout != null) ? timeout : target.settings().timeout();
 		Context assembly = this.contextCarrier.captureValues();
 		Observation caller = this.observationRegistry.getCurrentObservation();
