@@ -3,6 +3,7 @@ package dev.bridge.offload;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -58,7 +59,11 @@ final class OffloadCall {
 
 	private final Observation observation;
 
-	private final AtomicBoolean observationStopped = new AtomicBoolean();
+	private static final AtomicIntegerFieldUpdater<OffloadCall> OBSERVATION_STOPPED = AtomicIntegerFieldUpdater
+		.newUpdater(OffloadCall.class, "observationStopped");
+
+	/** 1 once the observation is stopped. */
+	private volatile int observationStopped;
 
 	/** Only streams need it: a Mono's request is made on the pool thread itself. */
 	private final Sinks.@Nullable Empty<Void> failure;
@@ -100,30 +105,6 @@ final class OffloadCall {
 	}
 
 	/**
-	 * Wraps a task of the call to run with the caller's context and the call's observation.
-	 * @param task the task
-	 * @return the wrapped task
-	 */
-	private Runnable decorate(Runnable task) {
-		return () -> {
-			ContextSnapshot.Scope context;
-			try {
-				context = this.carrier.setThreadLocals(this.context);
-			}
-			catch (RuntimeException | Error ex) {
-				// The call fails with why, instead of never answering.
-				abandonAction(task).accept(new IllegalStateException("The caller's context could not be set on pool '"
-						+ this.pool.name() + "' for " + this.call + ": a ThreadLocalAccessor registered with Micrometer's "
-						+ "ContextRegistry failed; fix or remove that accessor", ex));
-				return;
-			}
-			try (context; Observation.Scope o = observationScope()) {
-				task.run();
-			}
-		};
-	}
-
-	/**
 	 * Makes the call's observation current, unless setting the context's thread locals did
 	 * already (the registry's observation accessor sets it from the context).
 	 */
@@ -145,27 +126,6 @@ final class OffloadCall {
 	}
 
 	/**
-	 * What the pool runs, on the thread closing it or refusing a task it had accepted, for a
-	 * task of the call that never started, so that the caller is told why.
-	 * @param task the undecorated task
-	 * @return the action, given the error for the caller (the shutdown, or the refusal)
-	 */
-	private Consumer<RuntimeException> abandonAction(Runnable task) {
-		return (error) -> {
-			if (!this.started) {
-				// Replaying the subscription task delivers the error (the shutdown, or the
-				// pool's refusal) to the caller.
-				this.abandoned = error;
-				task.run();
-			}
-			else if (this.failure != null) {
-				// A later request hop: running it would run user code on the closing thread.
-				this.failure.tryEmitError(error);
-			}
-		};
-	}
-
-	/**
 	 * Hands one task of the call to the pool, as a scheduler on the pool would: Reactor's
 	 * schedule hook, the call's context around the task, and the call told if the pool
 	 * abandons it.
@@ -174,7 +134,8 @@ final class OffloadCall {
 	 * @throws java.util.concurrent.RejectedExecutionException if the pool refuses it
 	 */
 	Disposable schedule(Runnable task) {
-		return PoolAccess.schedule(this.pool, decorate(Schedulers.onSchedule(task)), abandonAction(task));
+		CallTask scheduled = new CallTask(task);
+		return PoolAccess.schedule(this.pool, scheduled, scheduled);
 	}
 
 	/**
@@ -346,7 +307,7 @@ final class OffloadCall {
 	 * @param error the call's error
 	 */
 	void stopObservation(@Nullable Throwable error) {
-		if (this.observationStopped.compareAndSet(false, true)) {
+		if (OBSERVATION_STOPPED.compareAndSet(this, 0, 1)) {
 			try {
 				if (error != null) {
 					this.observation.error(error);
@@ -383,6 +344,57 @@ final class OffloadCall {
 	static boolean isJvmFatal(Throwable ex) {
 		return ex instanceof VirtualMachineError || ex instanceof LinkageError
 				|| "java.lang.ThreadDeath".equals(ex.getClass().getName());
+	}
+
+	/**
+	 * One task of the call as the pool runs it (with the caller's context and the call's
+	 * observation around it) and, as its abandon action, what the pool runs instead on the
+	 * thread closing it or refusing a task it had accepted, so that the caller is told why.
+	 * One object for both: it is made for every call.
+	 */
+	private final class CallTask implements Runnable, Consumer<RuntimeException> {
+
+		private final Runnable task;
+
+		private final Runnable hooked;
+
+		CallTask(Runnable task) {
+			this.task = task;
+			this.hooked = Schedulers.onSchedule(task);
+		}
+
+		@Override
+		public void run() {
+			ContextSnapshot.Scope context;
+			try {
+				context = OffloadCall.this.carrier.setThreadLocals(OffloadCall.this.context);
+			}
+			catch (RuntimeException | Error ex) {
+				// The call fails with why, instead of never answering.
+				accept(new IllegalStateException("The caller's context could not be set on pool '"
+						+ OffloadCall.this.pool.name() + "' for " + OffloadCall.this.call + ": a ThreadLocalAccessor "
+						+ "registered with Micrometer's ContextRegistry failed; fix or remove that accessor", ex));
+				return;
+			}
+			try (context; Observation.Scope o = observationScope()) {
+				this.hooked.run();
+			}
+		}
+
+		@Override
+		public void accept(RuntimeException error) {
+			if (!OffloadCall.this.started) {
+				// Replaying the subscription task delivers the error (the shutdown, or the
+				// pool's refusal) to the caller.
+				OffloadCall.this.abandoned = error;
+				this.task.run();
+			}
+			else if (OffloadCall.this.failure != null) {
+				// A later request hop: running it would run user code on the closing thread.
+				OffloadCall.this.failure.tryEmitError(error);
+			}
+		}
+
 	}
 
 }

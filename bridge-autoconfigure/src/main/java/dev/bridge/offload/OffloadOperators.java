@@ -2,13 +2,14 @@ package dev.bridge.offload;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
+import io.micrometer.observation.Observation;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 
+import dev.bridge.pool.BlockingPool;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -16,7 +17,6 @@ import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
-import reactor.util.context.ContextView;
 
 /**
  * The operators of an offloaded call, each one subscriber per call instead of a chain of
@@ -77,15 +77,17 @@ final class OffloadOperators {
 	 * automatic context propagation is off: with it on, Reactor's own {@code contextWrite}
 	 * also sets the downstream's thread locals around each signal, which the chain keeps.
 	 * @param <T> element type
-	 * @param call makes the call for a subscriber's context (its pool, name, context and
-	 * observation), once per subscription
+	 * @param offloader makes the call for each subscription (its context and observation)
+	 * @param pool the pool
+	 * @param call name of the call
+	 * @param assembly the values captured where the call was made
+	 * @param caller the observation current where the call was made
 	 * @param invocation produces the publisher on the pool thread
-	 * @param unwrap maps a Reactor-wrapped refusal to the bridge's own exception
 	 * @return the call
 	 */
-	static <T> Mono<T> singleCall(Function<ContextView, OffloadCall> call,
-			Callable<? extends Publisher<T>> invocation, UnaryOperator<Throwable> unwrap) {
-		return SingleCallOperator.assemble(new SingleCallOperator<>(call, invocation, unwrap));
+	static <T> Mono<T> singleCall(Offloader offloader, BlockingPool pool, String call, Context assembly,
+			@Nullable Observation caller, Callable<? extends Publisher<T>> invocation) {
+		return SingleCallOperator.assemble(new SingleCallOperator<>(offloader, pool, call, assembly, caller, invocation));
 	}
 
 	/**
@@ -376,17 +378,26 @@ final class OffloadOperators {
 
 	private static final class SingleCallOperator<T> extends Mono<T> {
 
-		private final Function<ContextView, OffloadCall> call;
+		private final Offloader offloader;
+
+		private final BlockingPool pool;
+
+		private final String call;
+
+		private final Context assembly;
+
+		private final @Nullable Observation caller;
 
 		private final Callable<? extends Publisher<T>> invocation;
 
-		private final UnaryOperator<Throwable> unwrap;
-
-		SingleCallOperator(Function<ContextView, OffloadCall> call, Callable<? extends Publisher<T>> invocation,
-				UnaryOperator<Throwable> unwrap) {
+		SingleCallOperator(Offloader offloader, BlockingPool pool, String call, Context assembly,
+				@Nullable Observation caller, Callable<? extends Publisher<T>> invocation) {
+			this.offloader = offloader;
+			this.pool = pool;
 			this.call = call;
+			this.assembly = assembly;
+			this.caller = caller;
 			this.invocation = invocation;
-			this.unwrap = unwrap;
 		}
 
 		/**
@@ -401,7 +412,8 @@ final class OffloadOperators {
 		public void subscribe(CoreSubscriber<? super T> actual) {
 			OffloadCall offload;
 			try {
-				offload = this.call.apply(actual.currentContext());
+				offload = this.offloader.newCall(this.pool, this.call, this.assembly, this.caller,
+						actual.currentContext(), false, null);
 			}
 			catch (Throwable ex) {
 				// A failing observation handler's onStart, for example: as Flux.deferContextual would.
@@ -409,7 +421,7 @@ final class OffloadOperators {
 				return;
 			}
 			SingleCallSubscriber<T> subscriber = new SingleCallSubscriber<>(actual, offload, this.invocation,
-					this.unwrap);
+					this.offloader.unwrap);
 			actual.onSubscribe(subscriber);
 			subscriber.schedule();
 		}

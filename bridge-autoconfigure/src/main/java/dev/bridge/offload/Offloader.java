@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -52,6 +53,9 @@ public final class Offloader {
 
 	private final OffloadFailures failures;
 
+	/** {@link #unwrapRejection}, made once instead of per call. */
+	final UnaryOperator<Throwable> unwrap = this::unwrapRejection;
+
 	/**
 	 * Creates the pipeline of a bridge.
 	 * @param pools finds a pool by name, throwing the bridge's exception for an unknown one
@@ -84,9 +88,7 @@ public final class Offloader {
 			// Nothing between the pool task and the caller's side: one operator, one subscriber.
 			Context assembly = this.contextCarrier.captureValues();
 			Observation caller = this.observationRegistry.getCurrentObservation();
-			return OffloadOperators.singleCall(
-					(context) -> newCall(target, call, assembly, caller, context, false, null), invocation,
-					this::unwrapRejection);
+			return OffloadOperators.singleCall(this, target, call, assembly, caller, invocation);
 		}
 		// One pool task that invokes and subscribes: a Mono's value ends the call.
 		return Mono.fromDirect(offload(target, call, timeout, false,
@@ -142,7 +144,7 @@ public final class Offloader {
 				flux = flux.timeout(offload.timer(), (item) -> offload.timerAfterItem(), Flux.defer(() -> offload
 					.hasSubscriberLeft() ? Flux.empty() : Flux.error(this.failures.timedOut(pool, call, timed))));
 			}
-			return OffloadOperators.result(flux, offload, this::unwrapRejection);
+			return OffloadOperators.result(flux, offload, this.unwrap);
 		});
 	}
 
@@ -150,7 +152,7 @@ public final class Offloader {
 	 * The parent observation is, in order: the subscriber's (Reactor context), the one
 	 * current where the call was made, the one current where it is subscribed.
 	 */
-	private OffloadCall newCall(BlockingPool pool, String call, Context assembly, @Nullable Observation caller,
+	OffloadCall newCall(BlockingPool pool, String call, Context assembly, @Nullable Observation caller,
 			ContextView context, boolean stream, @Nullable Duration timeout) {
 		Observation parent = live(context.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
 		if (parent == null) {
