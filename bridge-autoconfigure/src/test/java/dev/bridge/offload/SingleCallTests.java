@@ -3,12 +3,22 @@ package dev.bridge.offload;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ThreadLocalAccessor;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 
 import dev.bridge.BlockingBridge;
@@ -17,14 +27,17 @@ import dev.bridge.context.ContextCarrier;
 import dev.bridge.pool.BlockingPool;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Hooks;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A call with one value is one pool task ({@code OffloadOperators.single}): what it must still
- * do as {@code subscribeOn} did, and a failure before its body runs.
+ * A call with one value is one pool task ({@code OffloadOperators.single}), and without a
+ * timeout one operator ({@code OffloadOperators.singleCall}): what they must still do as
+ * {@code subscribeOn} and Reactor's operators did, and failures before the body runs.
  */
 class SingleCallTests {
 
@@ -116,6 +129,56 @@ class SingleCallTests {
 		}
 		// The accessor set before the failing one was put back: nothing is left on the thread.
 		StepVerifier.create(bridge.spawn("one", () -> String.valueOf(good.get()))).expectNext("null").verifyComplete();
+	}
+
+	@ParameterizedTest(name = "timeout {0}")
+	@ValueSource(strings = { "none", "PT5S" })
+	void anObservationHandlerThatFailsOnStartFailsTheCallInsteadOfThrowingFromSubscribe(String timeout) {
+		ObservationRegistry observations = ObservationRegistry.create();
+		observations.observationConfig().observationHandler(new ObservationHandler<>() {
+
+			@Override
+			public void onStart(Observation.Context context) {
+				throw new IllegalStateException("handler broken");
+			}
+
+			@Override
+			public boolean supportsContext(Observation.Context context) {
+				return true;
+			}
+
+		});
+		BlockingBridge bridge = this.bridges.create(
+				(builder) -> builder.observationRegistry(observations).pool(ClosingBridges.small("one", 1, 10)));
+		AtomicBoolean ran = new AtomicBoolean();
+		StepVerifier.create(Offloaders.of(bridge).mono("one", "Broken.observed", duration(timeout), () -> {
+			ran.set(true);
+			return Mono.just("ran");
+		})).expectErrorMessage("handler broken").verify(Duration.ofSeconds(5));
+		assertThat(ran).isFalse();
+	}
+
+	@ParameterizedTest(name = "timeout {0}")
+	@ValueSource(strings = { "none", "PT5S" })
+	void reactorsAssemblyHooksSeeTheCall(String timeout) {
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
+		List<Publisher<?>> assembled = new CopyOnWriteArrayList<>();
+		Hooks.onEachOperator(SingleCallTests.class.getName(), (publisher) -> {
+			assembled.add(publisher);
+			return publisher;
+		});
+		try {
+			Mono<String> call = Offloaders.of(bridge).mono("one", "Work.hooked", duration(timeout), () -> Mono.just("ran"));
+			assertThat(assembled).anySatisfy((publisher) -> assertThat(publisher).isSameAs(call));
+			StepVerifier.create(call).expectNext("ran").verifyComplete();
+		}
+		finally {
+			Hooks.resetOnEachOperator(SingleCallTests.class.getName());
+		}
+	}
+
+	private static @Nullable Duration duration(String timeout) {
+		return "none".equals(timeout) ? null : Duration.parse(timeout);
 	}
 
 }
