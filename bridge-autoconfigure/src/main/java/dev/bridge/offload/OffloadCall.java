@@ -73,7 +73,8 @@ final class OffloadCall {
 
 	private final @Nullable Duration timeout;
 
-	private final long subscribedAt = System.nanoTime();
+	/** When the call was subscribed, read only for a timed call (its timeout counts from then). */
+	private final long subscribedAt;
 
 	private final boolean stream;
 
@@ -95,6 +96,7 @@ final class OffloadCall {
 		this.failure = stream ? Sinks.empty() : null;
 		this.accepted = (timeout != null) ? Sinks.empty() : null;
 		this.timeout = timeout;
+		this.subscribedAt = (timeout != null) ? System.nanoTime() : 0L;
 		this.stream = stream;
 		this.pool = pool;
 		this.call = call;

@@ -87,7 +87,7 @@ public final class Offloader {
 		if (timeout == null && target.settings().timeout() == null && !Hooks.isAutomaticContextPropagationEnabled()) {
 			// Nothing between the pool task and the caller's side: one operator, one subscriber.
 			Context assembly = this.contextCarrier.captureValues();
-			Observation caller = this.observationRegistry.getCurrentObservation();
+			Observation caller = currentObservation();
 			return OffloadOperators.singleCall(this, target, call, assembly, caller, invocation);
 		}
 		// One pool task that invokes and subscribes: a Mono's value ends the call.
@@ -127,7 +127,7 @@ public final class Offloader {
 		String pool = target.name();
 		@Nullable Duration effectiveTimeout = (timeout != null) ? timeout : target.settings().timeout();
 		Context assembly = this.contextCarrier.captureValues();
-		Observation caller = this.observationRegistry.getCurrentObservation();
+		Observation caller = currentObservation();
 		return Flux.deferContextual((context) -> {
 			OffloadCall offload = newCall(target, call, assembly, caller, context, stream, effectiveTimeout);
 			// The operators between here and deferContextual pass its context on unchanged:
@@ -154,6 +154,23 @@ public final class Offloader {
 	 */
 	OffloadCall newCall(BlockingPool pool, String call, Context assembly, @Nullable Observation caller,
 			ContextView context, boolean stream, @Nullable Duration timeout) {
+		Observation observation = startObservation(pool.name(), call, parent(caller, context));
+		return new OffloadCall(pool, call, this.contextCarrier, this.contextCarrier.merge(assembly, context),
+				observation, this.observationRegistry, stream, timeout, this.failures);
+	}
+
+	/**
+	 * The observation current on the calling thread, if the registry records anything: a
+	 * no-op registry's observations take no parent.
+	 */
+	private @Nullable Observation currentObservation() {
+		return this.observationRegistry.isNoop() ? null : this.observationRegistry.getCurrentObservation();
+	}
+
+	private @Nullable Observation parent(@Nullable Observation caller, ContextView context) {
+		if (this.observationRegistry.isNoop()) {
+			return null;
+		}
 		Observation parent = live(context.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
 		if (parent == null) {
 			parent = live(caller);
@@ -161,9 +178,7 @@ public final class Offloader {
 		if (parent == null) {
 			parent = live(this.observationRegistry.getCurrentObservation());
 		}
-		Observation observation = startObservation(pool.name(), call, parent);
-		return new OffloadCall(pool, call, this.contextCarrier, this.contextCarrier.merge(assembly, context),
-				observation, this.observationRegistry, stream, timeout, this.failures);
+		return parent;
 	}
 
 	/**
@@ -207,7 +222,7 @@ public final class Offloader {
 	 * never answer the request)
 	 */
 	public <T> T observe(String pool, String call, Callable<T> body) throws Exception {
-		Observation observation = startObservation(pool, call, live(this.observationRegistry.getCurrentObservation()));
+		Observation observation = startObservation(pool, call, live(currentObservation()));
 		try (Observation.Scope scope = observation.openScope()) {
 			return body.call();
 		}
