@@ -318,6 +318,8 @@ final class OffloadOperators {
 			}
 			catch (RejectedExecutionException ex) {
 				if (!this.call.isCancelled() && !this.done) {
+					// Nobody will ask the method's publisher again: it is told, then the caller.
+					super.cancel();
 					onError(ex);
 				}
 			}

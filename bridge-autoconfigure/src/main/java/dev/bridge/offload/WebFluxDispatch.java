@@ -40,6 +40,18 @@ public final class WebFluxDispatch {
 		return with(task, refusal);
 	}
 
+	/**
+	 * Wraps a task that cannot run as submitted (the caller's context could not be set on
+	 * the pool thread): the first {@code @Blocking} method it reaches throws the failure
+	 * before its body runs, so WebFlux answers the request with it instead of never.
+	 * @param task the task
+	 * @param failure why the task cannot run
+	 * @return the task to run instead
+	 */
+	public static Runnable failed(Runnable task, RuntimeException failure) {
+		return with(task, failure);
+	}
+
 	private static Runnable with(Runnable task, Object state) {
 		return () -> {
 			Object previous = STATE.get();
@@ -63,6 +75,8 @@ public final class WebFluxDispatch {
 	 * gets it.
 	 * @return whether the call was dispatched by WebFlux
 	 * @throws RejectedExecutionException if the pool refused the task
+	 * @throws RuntimeException the failure of a task that could not run as submitted
+	 * ({@link #failed})
 	 */
 	public static boolean take() {
 		Object state = STATE.get();
@@ -70,8 +84,8 @@ public final class WebFluxDispatch {
 			return false;
 		}
 		STATE.remove();
-		if (state instanceof RejectedExecutionException refusal) {
-			throw refusal;
+		if (state instanceof RuntimeException failure) {
+			throw failure;
 		}
 		return true;
 	}

@@ -68,10 +68,11 @@ public final class BlockingPool {
 
 	private final LongAdder cancelled = new LongAdder();
 
-	/** Whether the last scan for tasks of disposed owners found none, and when it ran. */
-	private volatile boolean fruitlessPurge;
-
-	private volatile long fruitlessPurgeAt;
+	/**
+	 * Until when refusals skip the scan for tasks of disposed owners (set after a scan that
+	 * found none); {@code null} when the next refusal scans.
+	 */
+	private volatile @Nullable Long purgePausedUntil;
 
 	private final LongAdder abandoned = new LongAdder();
 
@@ -445,7 +446,8 @@ public final class BlockingPool {
 	 */
 	private int purgeTasksOfDisposedOwners() {
 		long now = System.nanoTime();
-		if (this.fruitlessPurge && now - this.fruitlessPurgeAt < PURGE_PAUSE_NANOS) {
+		Long pausedUntil = this.purgePausedUntil;
+		if (pausedUntil != null && now - pausedUntil < 0) {
 			return 0;
 		}
 		int purged = 0;
@@ -457,8 +459,7 @@ public final class BlockingPool {
 				purged++;
 			}
 		}
-		this.fruitlessPurgeAt = now;
-		this.fruitlessPurge = (purged == 0);
+		this.purgePausedUntil = (purged == 0) ? Long.valueOf(now + PURGE_PAUSE_NANOS) : null;
 		return purged;
 	}
 

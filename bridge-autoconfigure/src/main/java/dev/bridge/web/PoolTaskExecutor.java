@@ -4,6 +4,8 @@ import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 
 import io.micrometer.context.ContextSnapshot;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.task.AsyncTaskExecutor;
@@ -30,9 +32,14 @@ import reactor.util.context.Context;
  * queue is full. A refused task runs in place, where the {@code @Blocking} handler it reaches
  * fails with the refusal (503) before its body runs; without the aspect, the refusal is
  * thrown to WebFlux. The second hand-off of a refused request runs in place too: submitting
- * it would be refused (and counted) a second time.
+ * it would be refused (and counted) a second time. A task whose context cannot be set on the
+ * pool thread (a failing {@code ThreadLocalAccessor}) runs the same way, the handler failing
+ * with why (500); without the aspect, it runs without the caller's context, and the failure is
+ * logged.
  */
 final class PoolTaskExecutor implements AsyncTaskExecutor {
+
+	private static final Log logger = LogFactory.getLog(PoolTaskExecutor.class);
 
 	/** Set while a refused request runs in place on the submitting thread. */
 	private static final ThreadLocal<Boolean> REFUSED_IN_PLACE = new ThreadLocal<>();
@@ -65,9 +72,11 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 			task.run();
 			return;
 		}
-		Runnable dispatched = WebFluxDispatch.mark(new HandOff(task));
+		HandOff handOff = new HandOff(task);
+		Runnable dispatched = WebFluxDispatch.mark(handOff);
 		try {
-			PoolAccess.execute(this.pool, carryContext(dispatched), (task instanceof Disposable owner) ? owner : null);
+			PoolAccess.execute(this.pool, carryContext(dispatched, handOff),
+					(task instanceof Disposable owner) ? owner : null);
 		}
 		catch (RejectedExecutionException ex) {
 			if (!this.aspectPresent) {
@@ -91,13 +100,29 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 	 * earlier task to clear. A pooled platform thread still needs its thread locals set and
 	 * cleared.
 	 */
-	private Runnable carryContext(Runnable task) {
+	private Runnable carryContext(Runnable task, HandOff handOff) {
 		if (this.pool.settings().virtualThreads() && Hooks.isAutomaticContextPropagationEnabled()) {
 			return task;
 		}
 		Context values = this.contextCarrier.captureValues();
 		return () -> {
-			try (ContextSnapshot.Scope scope = this.contextCarrier.setThreadLocals(values)) {
+			ContextSnapshot.Scope scope;
+			try {
+				scope = this.contextCarrier.setThreadLocals(values);
+			}
+			catch (RuntimeException | Error ex) {
+				// The request is answered with why (its @Blocking handler throws it before its
+				// body runs), instead of never: the failed accessor's thread locals are put back.
+				IllegalStateException failure = new IllegalStateException("The request's context could not be set on pool '"
+						+ this.pool.name() + "': a ThreadLocalAccessor registered with Micrometer's ContextRegistry "
+						+ "failed; fix or remove that accessor", ex);
+				if (!this.aspectPresent) {
+					logger.error(failure.getMessage() + "; the handler runs without the caller's context", ex);
+				}
+				WebFluxDispatch.failed(handOff, failure).run();
+				return;
+			}
+			try (scope) {
 				task.run();
 			}
 		};

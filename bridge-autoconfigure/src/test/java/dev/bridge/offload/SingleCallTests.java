@@ -22,6 +22,7 @@ import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 
 import dev.bridge.BlockingBridge;
+import dev.bridge.BlockingPoolSaturatedException;
 import dev.bridge.ClosingBridges;
 import dev.bridge.context.ContextCarrier;
 import dev.bridge.pool.BlockingPool;
@@ -129,6 +130,43 @@ class SingleCallTests {
 		}
 		// The accessor set before the failing one was put back: nothing is left on the thread.
 		StepVerifier.create(bridge.spawn("one", () -> String.valueOf(good.get()))).expectNext("null").verifyComplete();
+	}
+
+	@Test
+	void aLateRequestThePoolRefusesCancelsTheMethodsPublisherAndFailsTheCall() throws Exception {
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 1));
+		BlockingPool pool = bridge.pool("one");
+		AtomicBoolean publisherCancelled = new AtomicBoolean();
+		AtomicReference<Throwable> failed = new AtomicReference<>();
+		CountDownLatch invoked = new CountDownLatch(1);
+		BaseSubscriber<String> late = new BaseSubscriber<>() {
+
+			@Override
+			protected void hookOnSubscribe(Subscription subscription) {
+				// no demand yet
+			}
+
+			@Override
+			protected void hookOnError(Throwable error) {
+				failed.set(error);
+			}
+
+		};
+		Offloaders.of(bridge).mono("one", "Lazy.next", null, () -> {
+			invoked.countDown();
+			return Flux.just("value").doOnCancel(() -> publisherCancelled.set(true)).next();
+		}).subscribe(late);
+		assertThat(invoked.await(5, TimeUnit.SECONDS)).isTrue();
+		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 0);
+		// The pool's one thread busy and its one queue slot taken: the late request's hop is refused.
+		CountDownLatch gate = this.bridges.gate();
+		bridge.spawn("one", () -> gate.await(10, TimeUnit.SECONDS)).subscribe();
+		bridge.spawn("one", () -> "queued").subscribe();
+		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 1 && pool.queued() == 1);
+		late.request(1);
+		assertThat(failed.get()).isInstanceOf(BlockingPoolSaturatedException.class);
+		assertThat(publisherCancelled).isTrue();
+		gate.countDown();
 	}
 
 	@ParameterizedTest(name = "timeout {0}")

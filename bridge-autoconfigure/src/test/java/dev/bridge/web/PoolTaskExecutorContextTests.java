@@ -7,6 +7,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.context.ContextRegistry;
+import io.micrometer.context.ThreadLocalAccessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,11 +15,13 @@ import org.junit.jupiter.api.Test;
 import dev.bridge.BlockingBridge;
 import dev.bridge.BridgeConfigurationException;
 import dev.bridge.context.ContextCarrier;
+import dev.bridge.offload.WebFluxDispatch;
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolSettings;
 import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -132,6 +135,53 @@ class PoolTaskExecutorContextTests {
 		PoolTaskExecutor executor = new PoolTaskExecutor(pool(true), ContextCarrier.global(), false);
 		assertThat(tenantSeenOnThePool(executor)).isEqualTo("acme");
 		assertThat(this.restores).hasValue(byReactor);
+	}
+
+	@Test
+	void aContextAccessorThatFailsOnThePoolThreadFailsTheBlockingHandlerInsteadOfLeavingTheRequestUnanswered() {
+		ThreadLocal<String> bad = new ThreadLocal<>();
+		ContextRegistry registry = new ContextRegistry().registerThreadLocalAccessor(new ThreadLocalAccessor<String>() {
+
+			@Override
+			public Object key() {
+				return "bad";
+			}
+
+			@Override
+			public String getValue() {
+				return bad.get();
+			}
+
+			@Override
+			public void setValue(String value) {
+				if (Thread.currentThread().getName().startsWith("bridge-")) {
+					throw new IllegalArgumentException("no " + value + " here");
+				}
+				bad.set(value);
+			}
+
+			@Override
+			public void setValue() {
+				bad.remove();
+			}
+
+		});
+		PoolTaskExecutor executor = new PoolTaskExecutor(pool(false), new ContextCarrier(registry), true);
+		bad.set("acme");
+		try {
+			// What the @Blocking aspect does first with a handler WebFlux dispatched: take the mark.
+			Mono<String> handler = Mono.fromCallable(() -> WebFluxDispatch.take() ? "ran" : "not dispatched")
+				.subscribeOn(Schedulers.fromExecutor(executor));
+			StepVerifier.create(handler)
+				.expectErrorSatisfies((ex) -> assertThat(ex).isInstanceOf(IllegalStateException.class)
+					.hasMessageContaining("pool 'ctx'")
+					.hasMessageContaining("ThreadLocalAccessor")
+					.hasRootCauseMessage("no acme here"))
+				.verify(Duration.ofSeconds(5));
+		}
+		finally {
+			bad.remove();
+		}
 	}
 
 }
