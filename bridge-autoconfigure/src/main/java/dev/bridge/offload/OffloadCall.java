@@ -136,8 +136,23 @@ final class OffloadCall {
 	 * @throws java.util.concurrent.RejectedExecutionException if the pool refuses it
 	 */
 	Disposable schedule(Runnable task) {
-		CallTask scheduled = new CallTask(task);
-		return PoolAccess.schedule(this.pool, scheduled, scheduled);
+		CallTask scheduled = new CallTask(task, null);
+		// Reactor's schedule hook outside the call's context: a hook that sets thread locals
+		// itself (automatic propagation's, or an application's MDC copy) must not override it.
+		return PoolAccess.schedule(this.pool, Schedulers.onSchedule(scheduled), scheduled);
+	}
+
+	/**
+	 * Hands a later task of the call (a request hop) to the pool, as {@link #schedule(Runnable)},
+	 * with its own action if the pool abandons it.
+	 * @param task the task
+	 * @param abandoned run, given the error, if the pool abandons the task
+	 * @return the pool's handle on the task
+	 * @throws java.util.concurrent.RejectedExecutionException if the pool refuses it
+	 */
+	Disposable schedule(Runnable task, Consumer<RuntimeException> abandoned) {
+		CallTask scheduled = new CallTask(task, abandoned);
+		return PoolAccess.schedule(this.pool, Schedulers.onSchedule(scheduled), scheduled);
 	}
 
 	/**
@@ -358,11 +373,11 @@ final class OffloadCall {
 
 		private final Runnable task;
 
-		private final Runnable hooked;
+		private final @Nullable Consumer<RuntimeException> abandoned;
 
-		CallTask(Runnable task) {
+		CallTask(Runnable task, @Nullable Consumer<RuntimeException> abandoned) {
 			this.task = task;
-			this.hooked = Schedulers.onSchedule(task);
+			this.abandoned = abandoned;
 		}
 
 		@Override
@@ -379,13 +394,16 @@ final class OffloadCall {
 				return;
 			}
 			try (context; Observation.Scope o = observationScope()) {
-				this.hooked.run();
+				this.task.run();
 			}
 		}
 
 		@Override
 		public void accept(RuntimeException error) {
-			if (!OffloadCall.this.started) {
+			if (this.abandoned != null) {
+				this.abandoned.accept(error);
+			}
+			else if (!OffloadCall.this.started) {
 				// Replaying the subscription task delivers the error (the shutdown, or the
 				// pool's refusal) to the caller.
 				OffloadCall.this.abandoned = error;

@@ -73,9 +73,12 @@ final class OffloadOperators {
 	/**
 	 * A whole call with one value and no timeout, in one subscriber: what {@link #single},
 	 * Reactor's {@code contextWrite} of the call's context and {@link #result} do together,
-	 * for the common case where nothing needs to sit between them. Only while Reactor's
-	 * automatic context propagation is off: with it on, Reactor's own {@code contextWrite}
-	 * also sets the downstream's thread locals around each signal, which the chain keeps.
+	 * for the common case where nothing needs to sit between them. Made only while Reactor's
+	 * automatic context propagation is off (with it on, the chain keeps Reactor's own
+	 * {@code contextWrite}); if it is switched on before the call is subscribed, Reactor
+	 * still sets the thread locals of the operators after the call from their own context,
+	 * as for any publisher that is not its own, and the call's context is set inside any
+	 * schedule hook's.
 	 * @param <T> element type
 	 * @param offloader makes the call for each subscription (its context and observation)
 	 * @param pool the pool
@@ -314,7 +317,7 @@ final class OffloadOperators {
 				return;
 			}
 			try {
-				this.call.schedule(() -> super.request(n));
+				this.call.schedule(() -> super.request(n), this::abandonRequest);
 			}
 			catch (RejectedExecutionException ex) {
 				if (!this.call.isCancelled() && !this.done) {
@@ -322,6 +325,17 @@ final class OffloadOperators {
 					super.cancel();
 					onError(ex);
 				}
+			}
+		}
+
+		/**
+		 * A late request's hop that the pool abandoned (at shutdown): nobody will ask the
+		 * method's publisher again, so it is told, then the caller.
+		 */
+		private void abandonRequest(RuntimeException error) {
+			if (!this.call.isCancelled() && !this.done) {
+				super.cancel();
+				onError(error);
 			}
 		}
 

@@ -84,15 +84,24 @@ public final class Offloader {
 	public <T> Mono<T> mono(String pool, String call, @Nullable Duration timeout,
 			Callable<? extends Mono<T>> invocation) {
 		BlockingPool target = this.pools.apply(pool);
+		Context assembly = this.contextCarrier.captureValues();
+		Observation caller = currentObservation();
 		if (timeout == null && target.settings().timeout() == null && !Hooks.isAutomaticContextPropagationEnabled()) {
 			// Nothing between the pool task and the caller's side: one operator, one subscriber.
-			Context assembly = this.contextCarrier.captureValues();
-			Observation caller = currentObservation();
 			return OffloadOperators.singleCall(this, target, call, assembly, caller, invocation);
 		}
-		// One pool task that invokes and subscribes: a Mono's value ends the call.
+		return chain(target, call, timeout, assembly, caller, invocation);
+	}
+
+	/**
+	 * A call returning a {@code Mono} as a chain of Reactor's operators and the call's own:
+	 * one pool task that invokes and subscribes (a Mono's value ends the call), the call's
+	 * context written with Reactor's {@code contextWrite}, the timeout, the caller's side.
+	 */
+	<T> Mono<T> chain(BlockingPool target, String call, @Nullable Duration timeout, Context assembly,
+			@Nullable Observation caller, Callable<? extends Publisher<T>> invocation) {
 		return Mono.fromDirect(offload(target, call, timeout, false,
-				(offload) -> OffloadOperators.single(offload, invocation)));
+				(offload) -> OffloadOperators.single(offload, invocation), assembly, caller));
 	}
 
 	/**
@@ -113,7 +122,7 @@ public final class Offloader {
 		return offload(this.pools.apply(pool), call, timeout, true,
 				(offload) -> OffloadOperators.call(Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error,
 						Flux::empty))
-					.subscribeOn(offload.lane()), offload));
+					.subscribeOn(offload.lane()), offload), this.contextCarrier.captureValues(), currentObservation());
 	}
 
 	/**
@@ -123,11 +132,9 @@ public final class Offloader {
 	 * @param onLane the invocation, moved onto the pool, as the call's operator makes it
 	 */
 	private <T> Flux<T> offload(BlockingPool target, String call, @Nullable Duration timeout, boolean stream,
-			Function<OffloadCall, Flux<T>> onLane) {
+			Function<OffloadCall, Flux<T>> onLane, Context assembly, @Nullable Observation caller) {
 		String pool = target.name();
 		@Nullable Duration effectiveTimeout = (timeout != null) ? timeout : target.settings().timeout();
-		Context assembly = this.contextCarrier.captureValues();
-		Observation caller = currentObservation();
 		return Flux.deferContextual((context) -> {
 			OffloadCall offload = newCall(target, call, assembly, caller, context, stream, effectiveTimeout);
 			// The operators between here and deferContextual pass its context on unchanged:

@@ -22,6 +22,7 @@ import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 
 import dev.bridge.BlockingBridge;
+import dev.bridge.BlockingBridgeShutdownException;
 import dev.bridge.BlockingPoolSaturatedException;
 import dev.bridge.ClosingBridges;
 import dev.bridge.context.ContextCarrier;
@@ -30,6 +31,8 @@ import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -160,7 +163,12 @@ class SingleCallTests {
 		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 0);
 		// The pool's one thread busy and its one queue slot taken: the late request's hop is refused.
 		CountDownLatch gate = this.bridges.gate();
-		bridge.spawn("one", () -> gate.await(10, TimeUnit.SECONDS)).subscribe();
+		CountDownLatch running = new CountDownLatch(1);
+		bridge.spawn("one", () -> {
+			running.countDown();
+			return gate.await(10, TimeUnit.SECONDS);
+		}).subscribe();
+		assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
 		bridge.spawn("one", () -> "queued").subscribe();
 		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 1 && pool.queued() == 1);
 		late.request(1);
@@ -213,6 +221,139 @@ class SingleCallTests {
 		finally {
 			Hooks.resetOnEachOperator(SingleCallTests.class.getName());
 		}
+	}
+
+	@ParameterizedTest(name = "timeout {0}")
+	@ValueSource(strings = { "none", "PT1H" })
+	void aCallAssembledBeforeAutomaticPropagationIsSwitchedOnStillCarriesItsContext(String timeout) {
+		ThreadLocal<String> tenant = new ThreadLocal<>();
+		ContextRegistry registry = new ContextRegistry().registerThreadLocalAccessor("tenant", tenant::get, tenant::set,
+				tenant::remove);
+		ContextRegistry.getInstance().registerThreadLocalAccessor("single-call.tenant", tenant::get, tenant::set,
+				tenant::remove);
+		ObservationRegistry observations = ObservationRegistry.create();
+		observations.observationConfig().observationHandler((context) -> true);
+		BlockingBridge bridge = this.bridges.create((builder) -> builder.observationRegistry(observations)
+			.contextCarrier(new ContextCarrier(registry))
+			.pool(ClosingBridges.small("one", 1, 10)));
+		tenant.set("acme");
+		Mono<String> call = Offloaders.of(bridge).mono("one", "Tenant.read", duration(timeout), () -> {
+			Observation current = observations.getCurrentObservation();
+			return Mono.just(tenant.get() + "/" + ((current != null) ? current.getContext().getName() : null));
+		});
+		tenant.remove();
+		Hooks.enableAutomaticContextPropagation();
+		try {
+			assertThat(call.block(Duration.ofSeconds(5))).isEqualTo("acme/" + Offloader.OBSERVATION_NAME);
+		}
+		finally {
+			Hooks.disableAutomaticContextPropagation();
+			ContextRegistry.getInstance().removeThreadLocalAccessor("single-call.tenant");
+		}
+	}
+
+	@ParameterizedTest(name = "assembled before switching on: {0}")
+	@ValueSource(booleans = { true, false })
+	void underAutomaticPropagationTheCallsObservationDoesNotReachTheOperatorsAfterIt(boolean assembledBefore) {
+		ObservationRegistry observations = ObservationRegistry.create();
+		observations.observationConfig().observationHandler((context) -> true);
+		BlockingBridge bridge = this.bridges.create(
+				(builder) -> builder.observationRegistry(observations).pool(ClosingBridges.small("one", 1, 10)));
+		if (!assembledBefore) {
+			Hooks.enableAutomaticContextPropagation();
+		}
+		try {
+			Mono<String> call = Offloaders.of(bridge).mono("one", "Value.read", null, () -> Mono.just("value"));
+			Hooks.enableAutomaticContextPropagation();
+			// Runs on the pool thread, after the call's value: Reactor sets this operator's thread
+			// locals from its own context, which has no bridge.blocking observation.
+			String after = call.map((value) -> {
+				Observation current = observations.getCurrentObservation();
+				return String.valueOf((current != null) ? current.getContext().getName() : null);
+			}).block(Duration.ofSeconds(5));
+			assertThat(after).isEqualTo("null");
+		}
+		finally {
+			Hooks.disableAutomaticContextPropagation();
+		}
+	}
+
+	@ParameterizedTest(name = "timeout {0}")
+	@ValueSource(strings = { "none", "PT1H" })
+	void aScheduleHookThatSetsThreadLocalsDoesNotOverrideTheCallsContext(String timeout) {
+		ThreadLocal<String> user = new ThreadLocal<>();
+		ContextRegistry registry = new ContextRegistry().registerThreadLocalAccessor("user", user::get, user::set,
+				user::remove);
+		// What an application's MDC-copying hook does: the scheduling thread's value around the task.
+		Schedulers.onScheduleHook(SingleCallTests.class.getName(), (task) -> {
+			String scheduling = user.get();
+			return () -> {
+				user.set(scheduling);
+				try {
+					task.run();
+				}
+				finally {
+					user.remove();
+				}
+			};
+		});
+		try {
+			BlockingBridge bridge = this.bridges
+				.create((builder) -> builder.contextCarrier(new ContextCarrier(registry)).pool(ClosingBridges.small("one", 1, 10)));
+			user.set("alice");
+			Mono<String> call = Offloaders.of(bridge).mono("one", "User.read", duration(timeout),
+					() -> Mono.just(String.valueOf(user.get())));
+			user.remove();
+			assertThat(call.block(Duration.ofSeconds(5))).isEqualTo("alice");
+		}
+		finally {
+			Schedulers.resetOnScheduleHook(SingleCallTests.class.getName());
+			user.remove();
+		}
+	}
+
+	@ParameterizedTest(name = "timeout {0}")
+	@ValueSource(strings = { "none", "PT1H" })
+	void aLateRequestAbandonedAtShutdownFailsTheCallInsteadOfLeavingItUnanswered(String timeout) throws Exception {
+		BlockingBridge bridge = this.bridges
+			.add(BlockingBridge.builder().awaitTermination(Duration.ofMillis(1)).pool(ClosingBridges.small("one", 1, 10)).build());
+		BlockingPool pool = bridge.pool("one");
+		AtomicReference<Throwable> failed = new AtomicReference<>();
+		CountDownLatch finished = new CountDownLatch(1);
+		BaseSubscriber<String> late = new BaseSubscriber<>() {
+
+			@Override
+			protected void hookOnSubscribe(Subscription subscription) {
+				// no demand yet
+			}
+
+			@Override
+			protected void hookOnError(Throwable error) {
+				failed.set(error);
+			}
+
+			@Override
+			protected void hookFinally(SignalType type) {
+				finished.countDown();
+			}
+
+		};
+		Offloaders.of(bridge).mono("one", "Lazy.next", duration(timeout), () -> Mono.fromSupplier(() -> "lazy")).subscribe(late);
+		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 0);
+		CountDownLatch running = new CountDownLatch(1);
+		CountDownLatch gate = this.bridges.gate();
+		bridge.spawn("one", () -> {
+			running.countDown();
+			return gate.await(10, TimeUnit.SECONDS);
+		}).subscribe((value) -> {
+		}, (error) -> {
+		});
+		assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+		late.request(1);
+		await().atMost(Duration.ofSeconds(5)).until(() -> pool.queued() == 1);
+		bridge.close();
+		assertThat(finished.await(5, TimeUnit.SECONDS)).isTrue();
+		assertThat(failed.get()).isInstanceOf(BlockingBridgeShutdownException.class);
 	}
 
 	private static @Nullable Duration duration(String timeout) {
