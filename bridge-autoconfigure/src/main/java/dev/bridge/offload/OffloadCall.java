@@ -46,6 +46,9 @@ final class OffloadCall {
 	/** The first failing observation handler is logged with a WARN, later ones at DEBUG. */
 	private static final AtomicBoolean OBSERVATION_FAILURE_LOGGED = new AtomicBoolean();
 
+	private static final AtomicIntegerFieldUpdater<OffloadCall> OBSERVATION_STOPPED = AtomicIntegerFieldUpdater
+		.newUpdater(OffloadCall.class, "observationStopped");
+
 	private final BlockingPool pool;
 
 	private final String call;
@@ -58,9 +61,6 @@ final class OffloadCall {
 	private final ObservationRegistry observationRegistry;
 
 	private final Observation observation;
-
-	private static final AtomicIntegerFieldUpdater<OffloadCall> OBSERVATION_STOPPED = AtomicIntegerFieldUpdater
-		.newUpdater(OffloadCall.class, "observationStopped");
 
 	/** 1 once the observation is stopped. */
 	private volatile int observationStopped;
@@ -287,11 +287,13 @@ final class OffloadCall {
 
 	/**
 	 * The subscriber cancelled (rather than the call's own timeout): an error racing that
-	 * cancel has nobody to reach.
+	 * cancel has nobody to reach, and the observation stops (marked first, so that an error
+	 * racing the cancel is not signalled).
 	 */
 	void subscriberLeft() {
 		this.subscriberLeft = true;
 		this.cancelled = true;
+		stopObservation();
 	}
 
 	boolean hasSubscriberLeft() {

@@ -59,8 +59,8 @@ final class OffloadOperators {
 	 * {@code Mono.defer(invocation).subscribeOn(lane)} followed by {@link #call} do, without a
 	 * lane, a worker or a {@code subscribeOn} per call. The subscriber is itself the call's
 	 * one pool task: it invokes the method there and subscribes to what it returns. Requests
-	 * made before then are kept and passed on when it subscribes; later ones go straight to
-	 * the publisher (a {@code Mono} has no request hops to keep in order).
+	 * made before then are kept and passed on when it subscribes; a later one from another
+	 * thread is made on the pool, as {@code subscribeOn} would.
 	 * @param <T> element type
 	 * @param call the call
 	 * @param invocation produces the publisher on the pool thread
@@ -483,7 +483,6 @@ final class OffloadOperators {
 		@Override
 		public void cancel() {
 			this.call.subscriberLeft();
-			this.call.stopObservation();
 			super.cancel();
 		}
 
@@ -558,7 +557,6 @@ final class OffloadOperators {
 		@Override
 		public void cancel() {
 			this.call.subscriberLeft();
-			this.call.stopObservation();
 			super.cancel();
 		}
 

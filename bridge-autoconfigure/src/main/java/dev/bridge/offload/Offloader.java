@@ -32,7 +32,9 @@ import reactor.util.context.ContextView;
  * captured at assembly, an {@link OffloadCall} started per subscription, the timeout, the
  * error mapping and the observation) and differ only in how the invocation gets onto the
  * pool: a call with one value is one pool task that invokes and subscribes
- * ({@code OffloadOperators.single}); a stream subscribes with Reactor's
+ * ({@code OffloadOperators.single}; without a timeout, and while Reactor's automatic context
+ * propagation is off, the whole call is one operator: {@code OffloadOperators.singleCall});
+ * a stream subscribes with Reactor's
  * {@code Flux.subscribeOn} on the call's own {@link OffloadLane}, which keeps its pool
  * thread until the stream ends.
  */

@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.context.ContextRegistry;
-import io.micrometer.context.ThreadLocalAccessor;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
@@ -25,6 +24,7 @@ import dev.bridge.BlockingBridge;
 import dev.bridge.BlockingBridgeShutdownException;
 import dev.bridge.BlockingPoolSaturatedException;
 import dev.bridge.ClosingBridges;
+import dev.bridge.FailingOnPoolThreads;
 import dev.bridge.context.ContextCarrier;
 import dev.bridge.pool.BlockingPool;
 import reactor.core.publisher.BaseSubscriber;
@@ -53,21 +53,8 @@ class SingleCallTests {
 		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
 		BlockingPool pool = bridge.pool("one");
 		AtomicReference<String> workThread = new AtomicReference<>();
-		AtomicReference<String> received = new AtomicReference<>();
 		CountDownLatch invoked = new CountDownLatch(1);
-		BaseSubscriber<String> late = new BaseSubscriber<>() {
-
-			@Override
-			protected void hookOnSubscribe(Subscription subscription) {
-				// no demand yet
-			}
-
-			@Override
-			protected void hookOnNext(String value) {
-				received.set(value);
-			}
-
-		};
+		LateSubscriber late = new LateSubscriber();
 		Offloaders.of(bridge).mono("one", "Lazy.next", null, () -> {
 			invoked.countDown();
 			// Does its work only when asked for a value, as a cursor's next() would.
@@ -79,42 +66,18 @@ class SingleCallTests {
 		assertThat(invoked.await(5, TimeUnit.SECONDS)).isTrue();
 		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 0);
 		late.request(1);
-		await().atMost(Duration.ofSeconds(5)).until(() -> received.get() != null);
+		await().atMost(Duration.ofSeconds(5)).until(() -> late.value.get() != null);
 		assertThat(workThread.get()).startsWith("bridge-one-");
 	}
 
 	@Test
 	void aContextAccessorThatFailsOnThePoolThreadFailsTheCallInsteadOfLeavingItUnanswered() {
 		ThreadLocal<String> good = new ThreadLocal<>();
-		ThreadLocal<String> bad = new ThreadLocal<>();
+		FailingOnPoolThreads failing = new FailingOnPoolThreads();
+		ThreadLocal<String> bad = failing.threadLocal();
 		ContextRegistry registry = new ContextRegistry()
 			.registerThreadLocalAccessor("good", good::get, good::set, good::remove)
-			.registerThreadLocalAccessor(new ThreadLocalAccessor<String>() {
-
-				@Override
-				public Object key() {
-					return "bad";
-				}
-
-				@Override
-				public String getValue() {
-					return bad.get();
-				}
-
-				@Override
-				public void setValue(String value) {
-					if (Thread.currentThread().getName().startsWith("bridge-")) {
-						throw new IllegalArgumentException("no " + value + " here");
-					}
-					bad.set(value);
-				}
-
-				@Override
-				public void setValue() {
-					bad.remove();
-				}
-
-			});
+			.registerThreadLocalAccessor(failing);
 		BlockingBridge bridge = this.bridges
 			.create((builder) -> builder.contextCarrier(new ContextCarrier(registry)).pool(ClosingBridges.small("one", 1, 10)));
 		good.set("caller");
@@ -140,21 +103,8 @@ class SingleCallTests {
 		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 1));
 		BlockingPool pool = bridge.pool("one");
 		AtomicBoolean publisherCancelled = new AtomicBoolean();
-		AtomicReference<Throwable> failed = new AtomicReference<>();
 		CountDownLatch invoked = new CountDownLatch(1);
-		BaseSubscriber<String> late = new BaseSubscriber<>() {
-
-			@Override
-			protected void hookOnSubscribe(Subscription subscription) {
-				// no demand yet
-			}
-
-			@Override
-			protected void hookOnError(Throwable error) {
-				failed.set(error);
-			}
-
-		};
+		LateSubscriber late = new LateSubscriber();
 		Offloaders.of(bridge).mono("one", "Lazy.next", null, () -> {
 			invoked.countDown();
 			return Flux.just("value").doOnCancel(() -> publisherCancelled.set(true)).next();
@@ -172,7 +122,7 @@ class SingleCallTests {
 		bridge.spawn("one", () -> "queued").subscribe();
 		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 1 && pool.queued() == 1);
 		late.request(1);
-		assertThat(failed.get()).isInstanceOf(BlockingPoolSaturatedException.class);
+		assertThat(late.error.get()).isInstanceOf(BlockingPoolSaturatedException.class);
 		assertThat(publisherCancelled).isTrue();
 		gate.countDown();
 	}
@@ -318,26 +268,7 @@ class SingleCallTests {
 		BlockingBridge bridge = this.bridges
 			.add(BlockingBridge.builder().awaitTermination(Duration.ofMillis(1)).pool(ClosingBridges.small("one", 1, 10)).build());
 		BlockingPool pool = bridge.pool("one");
-		AtomicReference<Throwable> failed = new AtomicReference<>();
-		CountDownLatch finished = new CountDownLatch(1);
-		BaseSubscriber<String> late = new BaseSubscriber<>() {
-
-			@Override
-			protected void hookOnSubscribe(Subscription subscription) {
-				// no demand yet
-			}
-
-			@Override
-			protected void hookOnError(Throwable error) {
-				failed.set(error);
-			}
-
-			@Override
-			protected void hookFinally(SignalType type) {
-				finished.countDown();
-			}
-
-		};
+		LateSubscriber late = new LateSubscriber();
 		Offloaders.of(bridge).mono("one", "Lazy.next", duration(timeout), () -> Mono.fromSupplier(() -> "lazy")).subscribe(late);
 		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 0);
 		CountDownLatch running = new CountDownLatch(1);
@@ -352,12 +283,45 @@ class SingleCallTests {
 		late.request(1);
 		await().atMost(Duration.ofSeconds(5)).until(() -> pool.queued() == 1);
 		bridge.close();
-		assertThat(finished.await(5, TimeUnit.SECONDS)).isTrue();
-		assertThat(failed.get()).isInstanceOf(BlockingBridgeShutdownException.class);
+		assertThat(late.finished.await(5, TimeUnit.SECONDS)).isTrue();
+		assertThat(late.error.get()).isInstanceOf(BlockingBridgeShutdownException.class);
 	}
 
 	private static @Nullable Duration duration(String timeout) {
 		return "none".equals(timeout) ? null : Duration.parse(timeout);
+	}
+
+	/**
+	 * A subscriber that asks for nothing until told, and records what it receives.
+	 */
+	private static final class LateSubscriber extends BaseSubscriber<String> {
+
+		final AtomicReference<String> value = new AtomicReference<>();
+
+		final AtomicReference<Throwable> error = new AtomicReference<>();
+
+		final CountDownLatch finished = new CountDownLatch(1);
+
+		@Override
+		protected void hookOnSubscribe(Subscription subscription) {
+			// no demand yet
+		}
+
+		@Override
+		protected void hookOnNext(String next) {
+			this.value.set(next);
+		}
+
+		@Override
+		protected void hookOnError(Throwable failure) {
+			this.error.set(failure);
+		}
+
+		@Override
+		protected void hookFinally(SignalType type) {
+			this.finished.countDown();
+		}
+
 	}
 
 }

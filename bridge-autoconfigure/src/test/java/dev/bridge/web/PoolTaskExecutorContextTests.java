@@ -7,13 +7,13 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.context.ContextRegistry;
-import io.micrometer.context.ThreadLocalAccessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.bridge.BlockingBridge;
 import dev.bridge.BridgeConfigurationException;
+import dev.bridge.FailingOnPoolThreads;
 import dev.bridge.context.ContextCarrier;
 import dev.bridge.offload.WebFluxDispatch;
 import dev.bridge.pool.BlockingPool;
@@ -139,33 +139,9 @@ class PoolTaskExecutorContextTests {
 
 	@Test
 	void aContextAccessorThatFailsOnThePoolThreadFailsTheBlockingHandlerInsteadOfLeavingTheRequestUnanswered() {
-		ThreadLocal<String> bad = new ThreadLocal<>();
-		ContextRegistry registry = new ContextRegistry().registerThreadLocalAccessor(new ThreadLocalAccessor<String>() {
-
-			@Override
-			public Object key() {
-				return "bad";
-			}
-
-			@Override
-			public String getValue() {
-				return bad.get();
-			}
-
-			@Override
-			public void setValue(String value) {
-				if (Thread.currentThread().getName().startsWith("bridge-")) {
-					throw new IllegalArgumentException("no " + value + " here");
-				}
-				bad.set(value);
-			}
-
-			@Override
-			public void setValue() {
-				bad.remove();
-			}
-
-		});
+		FailingOnPoolThreads failing = new FailingOnPoolThreads();
+		ThreadLocal<String> bad = failing.threadLocal();
+		ContextRegistry registry = new ContextRegistry().registerThreadLocalAccessor(failing);
 		PoolTaskExecutor executor = new PoolTaskExecutor(pool(false), new ContextCarrier(registry), true);
 		bad.set("acme");
 		try {
