@@ -17,6 +17,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.bridge.context.ContextCarrier;
+import dev.bridge.metrics.BlockingCallContext;
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolAccess;
 import reactor.core.Disposable;
@@ -36,12 +37,6 @@ import reactor.util.context.Context;
 final class OffloadCall {
 
 	private static final Log logger = LogFactory.getLog(OffloadCall.class);
-
-	/**
-	 * Marks a stopped {@code bridge.blocking} observation: one that is still current on the
-	 * pool thread while the result travels downstream must not parent the next call.
-	 */
-	static final String STOPPED = OffloadCall.class.getName() + ".stopped";
 
 	/** The first failing observation handler is logged with a WARN, later ones at DEBUG. */
 	private static final AtomicBoolean OBSERVATION_FAILURE_LOGGED = new AtomicBoolean();
@@ -331,7 +326,11 @@ final class OffloadCall {
 				if (error != null) {
 					this.observation.error(error);
 				}
-				this.observation.getContext().put(STOPPED, Boolean.TRUE);
+				if (this.observation.getContext() instanceof BlockingCallContext context) {
+					// Still current on the pool thread while the result travels downstream, a
+					// stopped observation must not parent the next call made there.
+					context.markFinished();
+				}
 				this.observation.stop();
 			}
 			catch (RuntimeException ex) {

@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 
 import dev.bridge.context.ContextCarrier;
+import dev.bridge.metrics.BlockingCallContext;
 import dev.bridge.pool.BlockingPool;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Hooks;
@@ -197,21 +198,20 @@ public final class Offloader {
 	 */
 	private static @Nullable Observation live(@Nullable Observation candidate) {
 		Observation current = candidate;
-		while (current != null && Boolean.TRUE.equals(current.getContext().get(OffloadCall.STOPPED))) {
+		while (current != null && current.getContext() instanceof BlockingCallContext call && call.isFinished()) {
 			current = (current.getContext().getParentObservation() instanceof Observation parent) ? parent : null;
 		}
 		return current;
 	}
 
 	private Observation startObservation(String pool, String call, @Nullable Observation parent) {
-		Observation observation = Observation.createNotStarted(OBSERVATION_NAME, this.observationRegistry);
+		Observation observation = Observation.createNotStarted(OBSERVATION_NAME,
+				() -> new BlockingCallContext(pool, call), this.observationRegistry);
 		if (observation.isNoop()) {
-			// Nothing records it: no key values or name to build for each call.
+			// Nothing records it: no context, key values or name to build for each call.
 			return observation.start();
 		}
-		return observation.lowCardinalityKeyValue("pool", pool)
-			.lowCardinalityKeyValue("method", call)
-			.contextualName("blocking " + call)
+		return observation.contextualName("blocking " + call)
 			.parentObservation(parent)
 			.start();
 	}

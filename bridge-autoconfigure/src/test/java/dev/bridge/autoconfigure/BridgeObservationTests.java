@@ -1,9 +1,13 @@
 package dev.bridge.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import org.junit.jupiter.api.Test;
@@ -19,6 +23,9 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.bridge.Blocking;
 import dev.bridge.BlockingBridge;
+import dev.bridge.metrics.BlockingCallContext;
+import dev.bridge.metrics.BlockingCallContexts;
+import dev.bridge.metrics.BlockingCallMeterObservationHandler;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -35,7 +42,7 @@ class BridgeObservationTests {
 	private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class, MetricsAutoConfiguration.class,
 				SimpleMetricsExportAutoConfiguration.class, AopAutoConfiguration.class, BridgeAutoConfiguration.class,
-				BridgeAspectAutoConfiguration.class))
+				BridgeAspectAutoConfiguration.class, BridgeMetricsAutoConfiguration.class))
 		.withPropertyValues("management.metrics.use-global-registry=false")
 		.withUserConfiguration(RepositoryConfiguration.class);
 
@@ -87,6 +94,56 @@ class BridgeObservationTests {
 				.hasLowCardinalityKeyValue("method", "Repository.find")
 				.hasBeenStopped();
 		});
+	}
+
+	@Test
+	void bridgesMeterHandlerRecordsTheCallsAheadOfBootsAndBootsRecordsTheOthers() {
+		this.contextRunner.withBean(ContextsSeen.class, ContextsSeen::new).run((context) -> {
+			assertThat(context).hasSingleBean(BlockingCallMeterObservationHandler.class);
+			context.getBean(Repository.class).find("42").block(WAIT);
+			Observation.createNotStarted("other", context.getBean(ObservationRegistry.class)).observe(() -> {
+			});
+			MeterRegistry meters = context.getBean(MeterRegistry.class);
+			assertThat(meters.get(BlockingBridge.OBSERVATION_NAME).tag("method", "Repository.find").timer().count())
+				.isEqualTo(1);
+			assertThat(meters.get("other").timer().count()).isEqualTo(1);
+			assertThat(context.getBean(ContextsSeen.class).calls)
+				.singleElement()
+				.satisfies((call) -> assertThat(BlockingCallContexts.recordedByBridge(call)).isTrue());
+		});
+	}
+
+	@Test
+	void bootsIgnoredMetersPropertyAppliesToTheCalls() {
+		this.contextRunner.withPropertyValues("management.metrics.observations.ignored-meters=long-task-timer")
+			.run((context) -> {
+				context.getBean(Repository.class).find("42").block(WAIT);
+				MeterRegistry meters = context.getBean(MeterRegistry.class);
+				assertThat(meters.get(BlockingBridge.OBSERVATION_NAME).timer().count()).isEqualTo(1);
+				assertThat(meters.find(BlockingBridge.OBSERVATION_NAME + ".active").meter()).isNull();
+			});
+		this.contextRunner.run((context) -> {
+			context.getBean(Repository.class).find("42").block(WAIT);
+			assertThat(context.getBean(MeterRegistry.class).find(BlockingBridge.OBSERVATION_NAME + ".active").meter())
+				.isNotNull();
+		});
+	}
+
+	/** Keeps the context of every {@code bridge.blocking} observation it sees. */
+	static class ContextsSeen implements ObservationHandler<BlockingCallContext> {
+
+		final List<BlockingCallContext> calls = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void onStop(BlockingCallContext context) {
+			this.calls.add(context);
+		}
+
+		@Override
+		public boolean supportsContext(Observation.Context context) {
+			return context instanceof BlockingCallContext;
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
