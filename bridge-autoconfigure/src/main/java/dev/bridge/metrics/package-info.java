@@ -1,5 +1,6 @@
 /**
- * Micrometer meter binders for Bridge's pools.
+ * Micrometer meter binders for Bridge's pools and event loops, and the context and meter
+ * handler of its {@code bridge.blocking} observations.
  */
 @NullMarked
 package dev.bridge.metrics;

@@ -2,6 +2,7 @@ package dev.bridge.benchmarks.jmh;
 
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationHandler.FirstMatchingCompositeObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.boot.Banner;
@@ -16,6 +17,7 @@ import org.springframework.context.annotation.Import;
 
 import dev.bridge.autoconfigure.BridgeAspectAutoConfiguration;
 import dev.bridge.autoconfigure.BridgeAutoConfiguration;
+import dev.bridge.metrics.BlockingCallMeterObservationHandler;
 
 /**
  * Small Spring applications holding a {@link Work} bean behind a real {@code @Blocking}
@@ -58,7 +60,10 @@ public final class BenchContext {
 	}
 
 	/**
-	 * As {@link Plain}, with every offloaded call timed into a meter registry.
+	 * As {@link Plain}, with every offloaded call timed into a meter registry by the meter
+	 * handlers Boot's auto-configuration groups: Bridge's for its calls ahead of
+	 * Micrometer's for every other observation. {@code -Dbench.meter-handler=micrometer}
+	 * leaves Bridge's out, so that Micrometer's handler records the calls too.
 	 */
 	@Configuration(proxyBeanMethods = false)
 	@Import(Plain.class)
@@ -66,8 +71,17 @@ public final class BenchContext {
 
 		@Bean
 		ObservationRegistry observationRegistry() {
+			SimpleMeterRegistry meters = new SimpleMeterRegistry();
+			DefaultMeterObservationHandler micrometers = new DefaultMeterObservationHandler(meters);
+			String handler = System.getProperty("bench.meter-handler", "bridge");
 			ObservationRegistry registry = ObservationRegistry.create();
-			registry.observationConfig().observationHandler(new DefaultMeterObservationHandler(new SimpleMeterRegistry()));
+			registry.observationConfig().observationHandler(switch (handler) {
+				case "bridge" -> new FirstMatchingCompositeObservationHandler(
+						new BlockingCallMeterObservationHandler(meters), micrometers);
+				case "micrometer" -> micrometers;
+				default -> throw new IllegalArgumentException(
+						"-Dbench.meter-handler=" + handler + " is not a meter handler: use bridge or micrometer");
+			});
 			return registry;
 		}
 
