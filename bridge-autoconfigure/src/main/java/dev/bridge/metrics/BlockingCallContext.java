@@ -34,8 +34,12 @@ public class BlockingCallContext extends Observation.Context {
 	/** The meters {@link BlockingCallMeterObservationHandler} keeps for the pool and method. */
 	BlockingCallMeterObservationHandler.@Nullable CallMeters meters;
 
-	/** Started by {@link BlockingCallMeterObservationHandler#onStart}. */
-	Timer.@Nullable Sample sample;
+	/**
+	 * Started by {@link BlockingCallMeterObservationHandler#onStart}, written last there and
+	 * read first in {@code onStop}, which may run on another thread: its write publishes the
+	 * two fields above.
+	 */
+	volatile Timer.@Nullable Sample sample;
 
 	/** Started by {@link BlockingCallMeterObservationHandler#onStart}, unless ignored. */
 	LongTaskTimer.@Nullable Sample longTask;
