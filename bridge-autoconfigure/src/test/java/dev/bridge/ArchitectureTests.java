@@ -33,7 +33,7 @@ class ArchitectureTests {
 	 * applications (the demo) use none of them.
 	 */
 	static final String[] INTERNAL = { "dev.bridge.pool..", "dev.bridge.eventloop..", "dev.bridge.context..",
-			"dev.bridge.settings..", "dev.bridge.offload.." };
+			"dev.bridge.settings..", "dev.bridge.offload..", "dev.bridge.observation.." };
 
 	/** Packages that plug the mechanisms into Spring, Reactor and Micrometer. */
 	static final String[] INTEGRATION = { "dev.bridge.aspect..", "dev.bridge.web..", "dev.bridge.security..",

@@ -23,9 +23,9 @@ import org.springframework.core.env.Environment;
 import dev.bridge.BlockingBridge;
 import dev.bridge.eventloop.EventLoopReports;
 import dev.bridge.eventloop.EventLoopWatchdog;
-import dev.bridge.metrics.BlockingCallMeterObservationHandler;
 import dev.bridge.metrics.BlockingPoolMetrics;
 import dev.bridge.metrics.EventLoopMetrics;
+import dev.bridge.observation.BlockingCallMeterObservationHandler;
 
 /**
  * {@link EnableAutoConfiguration Auto-configuration} for the meters of Bridge's pools and

@@ -1,6 +1,5 @@
 /**
- * Micrometer meter binders for Bridge's pools and event loops, and the context and meter
- * handler of its {@code bridge.blocking} observations.
+ * Micrometer meter binders for Bridge's pools.
  */
 @NullMarked
 package dev.bridge.metrics;

@@ -17,7 +17,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.bridge.context.ContextCarrier;
-import dev.bridge.metrics.BlockingCallContext;
+import dev.bridge.observation.BlockingCallContext;
 import dev.bridge.pool.BlockingPool;
 import dev.bridge.pool.PoolAccess;
 import reactor.core.Disposable;

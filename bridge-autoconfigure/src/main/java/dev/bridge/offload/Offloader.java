@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 
 import dev.bridge.context.ContextCarrier;
-import dev.bridge.metrics.BlockingCallContext;
+import dev.bridge.observation.BlockingCallContext;
 import dev.bridge.pool.BlockingPool;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Hooks;

@@ -23,9 +23,9 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.bridge.Blocking;
 import dev.bridge.BlockingBridge;
-import dev.bridge.metrics.BlockingCallContext;
-import dev.bridge.metrics.BlockingCallContexts;
-import dev.bridge.metrics.BlockingCallMeterObservationHandler;
+import dev.bridge.observation.BlockingCallContext;
+import dev.bridge.observation.BlockingCallContexts;
+import dev.bridge.observation.BlockingCallMeterObservationHandler;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 

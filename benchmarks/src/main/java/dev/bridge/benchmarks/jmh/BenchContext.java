@@ -17,7 +17,7 @@ import org.springframework.context.annotation.Import;
 
 import dev.bridge.autoconfigure.BridgeAspectAutoConfiguration;
 import dev.bridge.autoconfigure.BridgeAutoConfiguration;
-import dev.bridge.metrics.BlockingCallMeterObservationHandler;
+import dev.bridge.observation.BlockingCallMeterObservationHandler;
 
 /**
  * Small Spring applications holding a {@link Work} bean behind a real {@code @Blocking}

@@ -1,4 +1,4 @@
-package dev.bridge.metrics;
+package dev.bridge.observation;
 
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;

@@ -1,4 +1,4 @@
-package dev.bridge.metrics;
+package dev.bridge.observation;
 
 /**
  * What tests outside this package may ask of a {@link BlockingCallContext}.

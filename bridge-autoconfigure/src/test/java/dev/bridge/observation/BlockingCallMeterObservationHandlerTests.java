@@ -1,4 +1,4 @@
-package dev.bridge.metrics;
+package dev.bridge.observation;
 
 import java.util.ArrayList;
 import java.util.List;
