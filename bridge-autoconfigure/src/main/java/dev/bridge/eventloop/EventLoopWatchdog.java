@@ -590,8 +590,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 				loop.stalls++;
 				loop.forgetIdleWait();
 				loop.episode = this.reports.stallStarted(loop.name(), loop.postedAt, age, this.threshold,
-						new StallEvidence.Verdict(StallCause.BLOCKED, NO_FRAMES, List.of(),
-								"the thread has not run a probe yet", false, -1, -1, this.machine.cores()));
+						unseenLoopVerdict());
 			}
 			return;
 		}
@@ -727,6 +726,25 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 				+ ((load >= 0) ? ", machine CPU load " + StallEvidence.percent(load) : "")
 				+ ((runnable >= 0) ? ", " + runnable + " runnable threads on " + cores + " cores" : "");
 		this.reports.stallMissed(loop.name(), loop.postedAt, blamed, this.threshold, this.interval, cause, figures);
+	}
+
+	/**
+	 * The verdict on a loop whose thread has not run a probe yet, so that neither its state
+	 * nor its stack can be sampled: {@code starved} when the machine is overloaded (more
+	 * runnable threads than cores, or 90 % CPU load: a loop's first probe, often at start-up,
+	 * waits for a CPU like everything else), {@code blocked} otherwise, as a missed stall is
+	 * judged.
+	 */
+	private StallEvidence.Verdict unseenLoopVerdict() {
+		int cores = this.machine.cores();
+		int runnable = this.machine.runnable();
+		double load = this.machine.cpuLoad();
+		boolean overloaded = runnable > cores || load >= 0.9;
+		String evidence = "the thread has not run a probe yet"
+				+ ((load >= 0) ? ", machine CPU load " + StallEvidence.percent(load) : "")
+				+ ((runnable >= 0) ? ", " + runnable + " runnable threads on " + cores + " cores" : "");
+		return new StallEvidence.Verdict(overloaded ? StallCause.STARVED : StallCause.BLOCKED, NO_FRAMES, List.of(),
+				evidence, false, load, runnable, cores);
 	}
 
 	private void post(Loop loop, long now) {

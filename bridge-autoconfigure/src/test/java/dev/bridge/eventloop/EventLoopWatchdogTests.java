@@ -297,6 +297,44 @@ class EventLoopWatchdogTests {
 	}
 
 	@Test
+	void loopThatHasNotRunItsFirstProbeOnAnOverloadedMachineIsStarvedNotBlocked(CapturedOutput output) {
+		this.machine.runnable = 8;
+		this.machine.cpuLoad = 0.98;
+		ManualLoop loop = new ManualLoop();
+		EventLoopWatchdog watchdog = watchdog(Duration.ZERO, source("test", loop));
+		watchdog.begin();
+		tick(watchdog, 50);
+		tick(watchdog, 100);
+		tick(watchdog, 160);
+		StallReport report = singleReport(Kind.LOOP_STALL);
+		assertThat(report.cause()).isEqualTo(StallCause.STARVED);
+		assertThat(report.stack()).isEmpty();
+		assertThat(report.culprit()).isEmpty();
+		assertThat(report.evidence()).contains("the thread has not run a probe yet")
+			.contains("8 runnable threads on 2 cores");
+		assertThat(watchdog.currentStallSeconds()).isZero();
+		assertThat(this.registry.get("bridge.eventloop.stalls").tag("cause", "blocked").functionCounter().count())
+			.isZero();
+		assertThat(output).doesNotContain("has been blocked");
+	}
+
+	@Test
+	void loopThatHasNotRunItsFirstProbeOnAMachineWithCpuToSpareIsBlocked(CapturedOutput output) {
+		ManualLoop loop = new ManualLoop();
+		EventLoopWatchdog watchdog = watchdog(Duration.ZERO, source("test", loop));
+		watchdog.begin();
+		tick(watchdog, 50);
+		tick(watchdog, 100);
+		tick(watchdog, 160);
+		StallReport report = singleReport(Kind.LOOP_STALL);
+		assertThat(report.cause()).isEqualTo(StallCause.BLOCKED);
+		assertThat(report.evidence()).contains("the thread has not run a probe yet")
+			.contains("1 runnable threads on 2 cores");
+		assertThat(output).contains("has been blocked for")
+			.contains("Its stack is unknown: the thread has not run a probe since the watchdog started.");
+	}
+
+	@Test
 	void watchdogLatenessTooShortToReportIsStillNotBlamedOnTheLoops() {
 		ManualLoop loop = new ManualLoop();
 		EventLoopWatchdog watchdog = watchdog(Duration.ZERO, source("test", loop));
