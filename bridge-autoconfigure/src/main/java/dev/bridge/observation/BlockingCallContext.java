@@ -36,8 +36,8 @@ public class BlockingCallContext extends Observation.Context {
 
 	/**
 	 * Started by {@link BlockingCallMeterObservationHandler#onStart}, written last there and
-	 * read first in {@code onStop}, which may run on another thread: its write publishes the
-	 * two fields above.
+	 * read first in {@code onStop}, which may run on another thread: its write publishes
+	 * {@code meters} and {@code longTask}, written before it.
 	 */
 	volatile Timer.@Nullable Sample sample;
 
@@ -74,8 +74,9 @@ public class BlockingCallContext extends Observation.Context {
 	}
 
 	/**
-	 * Whether anything added or removed a low-cardinality key value after the context was
-	 * created.
+	 * Whether anything added, changed or removed a low-cardinality key value after the
+	 * context was created (adding one equal to the one there changes nothing). Once set, it
+	 * stays set.
 	 * @return {@code true} once one was
 	 */
 	boolean keyValuesChanged() {

@@ -5,9 +5,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.common.KeyValue;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,10 +36,13 @@ import org.jspecify.annotations.Nullable;
  * context's map; measured in the project's JMH benchmark, that was about a third of what an
  * observed call cost. This handler keeps the meters of each pool and method once they are
  * registered, and the samples in the {@link BlockingCallContext}. A call whose key values
- * changed after the context was made (an {@code ObservationFilter}, the body adding its own)
- * gets its meters built from the key values, as Micrometer's handler would. The kept meters
- * are dropped when any meter is removed from the registry, so a removed meter is registered
- * again rather than recorded into unseen.
+ * changed after the context was made (an {@code ObservationFilter}, Boot's
+ * {@code management.observations.key-values}, the body adding its own) gets its meters built
+ * from the key values, as Micrometer's handler would, and saves only the look-up of its
+ * long-task timer. The kept meters are dropped when any meter is removed from the registry,
+ * so a removed meter is registered again rather than recorded into unseen, and are looked up
+ * again after a second, so a {@code MeterFilter} added after the first calls reaches the
+ * calls within that time (Micrometer's handler: on the next call).
  * <p>
  * With Spring Boot's observation auto-configuration Bridge registers it ahead of Boot's
  * {@link DefaultMeterObservationHandler} (Boot calls the first meter handler that supports a
@@ -50,6 +55,13 @@ import org.jspecify.annotations.Nullable;
 public class BlockingCallMeterObservationHandler implements MeterObservationHandler<BlockingCallContext> {
 
 	private static final String NO_ERROR = "none";
+
+	/**
+	 * How long meters are kept before they are looked up in the registry again: a
+	 * {@code MeterFilter} added later (Micrometer applies it to meters already registered on
+	 * their next look-up) reaches the calls within that time.
+	 */
+	static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
 	private final MeterRegistry registry;
 
@@ -64,6 +76,9 @@ public class BlockingCallMeterObservationHandler implements MeterObservationHand
 	 */
 	private final AtomicInteger generation = new AtomicInteger();
 
+	/** The registry's clock, which also times the calls. */
+	private final Clock clock;
+
 	/**
 	 * Creates the handler.
 	 * @param registry where the meters are registered
@@ -72,6 +87,7 @@ public class BlockingCallMeterObservationHandler implements MeterObservationHand
 	public BlockingCallMeterObservationHandler(MeterRegistry registry, IgnoredMeters... ignored) {
 		this.registry = registry;
 		this.longTaskTimer = !Arrays.asList(ignored).contains(IgnoredMeters.LONG_TASK_TIMER);
+		this.clock = registry.config().clock();
 		registry.config().onMeterRemoved((meter) -> {
 			this.generation.incrementAndGet();
 			this.meters.clear();
@@ -101,7 +117,7 @@ public class BlockingCallMeterObservationHandler implements MeterObservationHand
 	public void onStop(BlockingCallContext context) {
 		Timer.Sample sample = context.sample;
 		if (sample == null) {
-			// Started before this handler was registered: nothing to stop.
+			// A stop without a start (onStart failed): nothing to record.
 			return;
 		}
 		String error = errorValue(context);
@@ -129,13 +145,15 @@ public class BlockingCallMeterObservationHandler implements MeterObservationHand
 		CallMeters kept = (byMethod != null) ? byMethod.get(context.getMethod()) : null;
 		String name = context.getName();
 		int generation = this.generation.get();
-		if (kept != null && kept.generation() == generation && kept.name().equals(name)) {
+		long now = this.clock.monotonicTime();
+		if (kept != null && kept.generation() == generation && kept.name().equals(name)
+				&& now - kept.madeAt() < REFRESH_NANOS) {
 			return kept;
 		}
 		Tags tags = tags(context);
 		LongTaskTimer active = this.longTaskTimer ? LongTaskTimer.builder(activeName(context)).tags(tags).register(this.registry)
 				: null;
-		CallMeters made = new CallMeters(this.registry, generation, name, tags, active);
+		CallMeters made = new CallMeters(this.registry, generation, now, name, tags, active);
 		this.meters.computeIfAbsent(context.getPool(), (pool) -> new ConcurrentHashMap<>()).put(context.getMethod(), made);
 		return made;
 	}
@@ -172,6 +190,8 @@ public class BlockingCallMeterObservationHandler implements MeterObservationHand
 
 		private final int generation;
 
+		private final long madeAt;
+
 		private final String name;
 
 		private final Tags tags;
@@ -183,9 +203,11 @@ public class BlockingCallMeterObservationHandler implements MeterObservationHand
 
 		private final ConcurrentMap<String, Timer> failures = new ConcurrentHashMap<>();
 
-		CallMeters(MeterRegistry registry, int generation, String name, Tags tags, @Nullable LongTaskTimer active) {
+		CallMeters(MeterRegistry registry, int generation, long madeAt, String name, Tags tags,
+				@Nullable LongTaskTimer active) {
 			this.registry = registry;
 			this.generation = generation;
+			this.madeAt = madeAt;
 			this.name = name;
 			this.tags = tags;
 			this.active = active;
@@ -193,6 +215,10 @@ public class BlockingCallMeterObservationHandler implements MeterObservationHand
 
 		int generation() {
 			return this.generation;
+		}
+
+		long madeAt() {
+			return this.madeAt;
 		}
 
 		String name() {

@@ -97,17 +97,21 @@ final class OffloadCall {
 		this.call = call;
 		this.carrier = carrier;
 		this.observation = observation;
-		this.context = context.put(ObservationThreadLocalAccessor.KEY, observation);
+		// A call whose observation is switched off (no registry, or a predicate that says no)
+		// leaves the caller's observation current in its body: a no-op one would hide it from
+		// every observation made there, and they would start traces of their own.
+		this.context = observation.isNoop() ? context : context.put(ObservationThreadLocalAccessor.KEY, observation);
 		this.failures = failures;
 	}
 
 	/**
 	 * Makes the call's observation current, unless setting the context's thread locals did
-	 * already (the registry's observation accessor sets it from the context).
+	 * already (the registry's observation accessor sets it from the context) or it is
+	 * switched off.
 	 */
 	private Observation.@Nullable Scope observationScope() {
-		return (this.observationRegistry.getCurrentObservation() == this.observation) ? null
-				: this.observation.openScope();
+		return (this.observation.isNoop() || this.observationRegistry.getCurrentObservation() == this.observation)
+				? null : this.observation.openScope();
 	}
 
 	/**

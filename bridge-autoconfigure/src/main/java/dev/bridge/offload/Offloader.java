@@ -195,8 +195,12 @@ public final class Offloader {
 	 * Skips finished {@value #OBSERVATION_NAME} observations: a call's observation is still
 	 * current on the pool thread while its result travels downstream, and must not become the
 	 * parent of the next call made there (the next batch, a {@code flatMap}'s next spawn).
+	 * A switched-off (no-op) observation is no parent either: it knows none of its own.
 	 */
 	private static @Nullable Observation live(@Nullable Observation candidate) {
+		if (candidate != null && candidate.isNoop()) {
+			return null;
+		}
 		Observation current = candidate;
 		while (current != null && current.getContext() instanceof BlockingCallContext call && call.isFinished()) {
 			current = (current.getContext().getParentObservation() instanceof Observation parent) ? parent : null;
@@ -232,7 +236,8 @@ public final class Offloader {
 	 */
 	public <T> T observe(String pool, String call, Callable<T> body) throws Exception {
 		Observation observation = startObservation(pool, call, live(currentObservation()));
-		try (Observation.Scope scope = observation.openScope()) {
+		// Switched off, it stays out of the way: the caller's observation stays current.
+		try (Observation.Scope scope = observation.isNoop() ? null : observation.openScope()) {
 			return body.call();
 		}
 		catch (Exception | Error ex) {

@@ -1,5 +1,6 @@
 package dev.bridge.observation;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,9 +16,12 @@ import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler.IgnoredMeters;
+import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler.FirstMatchingCompositeObservationHandler;
@@ -117,6 +121,33 @@ class BlockingCallMeterObservationHandlerTests {
 		assertThat(again).isNotNull().isNotSameAs(timer);
 		assertThat(again.count()).isEqualTo(1);
 		assertThat(this.meters.find(NAME + ".active").longTaskTimer()).isNotNull();
+	}
+
+	@Test
+	void aMeterFilterAddedAfterTheFirstCallsReachesTheCallsOnceTheKeptMetersAreASecondOld() {
+		MockClock clock = new MockClock();
+		SimpleMeterRegistry meters = new SimpleMeterRegistry(SimpleConfig.DEFAULT, clock);
+		SimpleMeterRegistry referenceMeters = new SimpleMeterRegistry(SimpleConfig.DEFAULT, new MockClock());
+		ObservationRegistry observations = registry(meters, true);
+		ObservationRegistry reference = registry(referenceMeters, false);
+		for (ObservationRegistry registry : List.of(observations, reference)) {
+			call(registry, "default", "Repository.find", null);
+			call(registry, "default", "Repository.find", new IllegalStateException());
+		}
+		for (MeterRegistry registry : List.of(meters, referenceMeters)) {
+			registry.config().meterFilter(MeterFilter.renameTag(NAME, "method", "operation"));
+			registry.config().commonTags("app", "shop");
+		}
+		clock.add(Duration.ofNanos(BlockingCallMeterObservationHandler.REFRESH_NANOS));
+		for (ObservationRegistry registry : List.of(observations, reference)) {
+			call(registry, "default", "Repository.find", null);
+			call(registry, "default", "Repository.find", new IllegalStateException());
+		}
+		assertThat(snapshot(meters)).isEqualTo(snapshot(referenceMeters))
+			.containsEntry("bridge.blocking{app=shop,error=none,operation=Repository.find,pool=default} TIMER", 1L)
+			.containsEntry("bridge.blocking{app=shop,error=IllegalStateException,operation=Repository.find,pool=default} TIMER",
+					1L)
+			.containsEntry("bridge.blocking.active{app=shop,operation=Repository.find,pool=default} LONG_TASK_TIMER", 0L);
 	}
 
 	@Test
