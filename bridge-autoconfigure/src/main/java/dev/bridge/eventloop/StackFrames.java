@@ -21,7 +21,7 @@ final class StackFrames {
 			"org.aspectj.", "io.projectreactor.", "com.fasterxml.jackson.", "tools.jackson.", "org.junit.",
 			"org.gradle.", "org.apache.maven.", "dev.bridge.pool.", "dev.bridge.aspect.", "dev.bridge.eventloop.",
 			"dev.bridge.web.", "dev.bridge.offload.", "dev.bridge.context.", "dev.bridge.metrics.", "dev.bridge.actuate.",
-			"dev.bridge.autoconfigure.", "dev.bridge.internal.", "dev.bridge.test." };
+			"dev.bridge.autoconfigure.", "dev.bridge.internal.", "dev.bridge.test.", "dev.bridge.observation." };
 
 	private static final String[] JDK_PREFIXES = { "java.", "javax.", "jdk.", "sun.", "com.sun." };
 

@@ -6,9 +6,10 @@ import java.util.List;
  * Reads the frames of a loop's stack ({@link StackTraceElement#toString()} form): which are
  * the application's, and whether the loop was loading classes.
  * <p>
- * The platform is the JDK, Reactor, Netty, Spring, Micrometer, Jackson, JUnit and Bridge
- * itself; every other frame is the application's, libraries it chose included (a JDBC
- * driver called from a handler is the application blocking the loop).
+ * The platform is the JDK, Reactor, Netty, Spring, Micrometer, Jackson, JUnit, Mockito (its
+ * inline mock maker rewrites classes as they load, on whichever thread loads them) and
+ * Bridge itself; every other frame is the application's, libraries it chose included (a
+ * JDBC driver called from a handler is the application blocking the loop).
  */
 final class StackFrames {
 
@@ -17,7 +18,8 @@ final class StackFrames {
 			"tools.jackson.", "com.fasterxml.jackson.", "org.aspectj.", "org.junit.", "org.opentest4j.", "kotlin.",
 			"kotlinx.", "dev.bridge.aspect.", "dev.bridge.autoconfigure.", "dev.bridge.context.",
 			"dev.bridge.eventloop.", "dev.bridge.metrics.", "dev.bridge.offload.", "dev.bridge.pool.",
-			"dev.bridge.web.", "dev.bridge.BlockingBridge", "dev.bridge.test.EventLoopStalls");
+			"dev.bridge.web.", "dev.bridge.observation.", "dev.bridge.BlockingBridge", "dev.bridge.test.EventLoopStalls",
+			"org.mockito.", "net.bytebuddy.");
 
 	/**
 	 * Frames of the JVM loading or linking classes: a loop that stalls there is warming up.

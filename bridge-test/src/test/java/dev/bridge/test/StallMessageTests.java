@@ -117,4 +117,21 @@ class StallMessageTests {
 			.isFalse();
 	}
 
+	@Test
+	void classesRewrittenByMockitoAsTheyLoadAreWarmUpAndBridgesObservationIsPlatform() {
+		List<String> loading = List.of(
+				"org.mockito.internal.creation.bytebuddy.InlineBytecodeGenerator.transform(InlineBytecodeGenerator.java:388)",
+				"java.instrument/java.lang.instrument.ClassFileTransformer.transform(ClassFileTransformer.java:257)",
+				"java.instrument/sun.instrument.TransformerManager.transform(TransformerManager.java:188)",
+				"java.base/java.lang.ClassLoader.defineClass1(Native Method)",
+				"java.base/jdk.internal.loader.BuiltinClassLoader.loadClass(BuiltinClassLoader.java:578)",
+				"dev.bridge.observation.BlockingCallMeterObservationHandler.onStart(BlockingCallMeterObservationHandler.java:1)",
+				"app//com.example.Handler.get(Handler.java:3)");
+		assertThat(StackFrames.isLoadingClasses(loading)).isTrue();
+		assertThat(StackFrames.blamesApplication(loading)).isFalse();
+		assertThat(StackFrames.isApplicationFrame(
+				"dev.bridge.observation.BlockingCallContext.<init>(BlockingCallContext.java:1)"))
+			.isFalse();
+	}
+
 }
