@@ -567,7 +567,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 				+ ((load >= 0) ? "machine CPU load " + StallEvidence.percent(load) + ", " : "")
 				+ ((runnable >= 0) ? runnable + " runnable threads on " : "") + cores + " cores, garbage-collection "
 				+ "pauses " + EventLoopReports.millis(gcNanos);
-		if (runnable > cores || load >= 0.9) {
+		if (overloaded(runnable, load, cores)) {
 			this.reports.watchdogStarved(now - lateness, lateness,
 					figures.substring("the machine had CPU to spare: ".length()));
 		}
@@ -709,7 +709,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		boolean sampledWaiting = sample != null && (sample.kind() == StallEvidence.SampleKind.WAITING
 				|| sample.kind() == StallEvidence.SampleKind.NATIVE);
 		double fairShare = (runnable >= 0) ? Math.min(1.0, (double) cores / Math.max(1, runnable)) : 1.0;
-		boolean overloaded = runnable > cores || load >= 0.9;
+		boolean overloaded = overloaded(runnable, load, cores);
 		long used = (loop.cpuAtRun >= 0 && baseCpu >= 0) ? loop.cpuAtRun - baseCpu : -1;
 		StallCause cause;
 		if (share >= Math.max(0.05, 0.5 * fairShare) && (used < 0 || used >= minBusyCpuNanos())) {
@@ -723,8 +723,7 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		}
 		String figures = "loop CPU " + StallEvidence.percent(share) + " of a core"
 				+ ((used >= 0) ? " (" + EventLoopReports.millis(used) + ")" : "")
-				+ ((load >= 0) ? ", machine CPU load " + StallEvidence.percent(load) : "")
-				+ ((runnable >= 0) ? ", " + runnable + " runnable threads on " + cores + " cores" : "");
+				+ machineFigures(load, runnable, cores);
 		this.reports.stallMissed(loop.name(), loop.postedAt, blamed, this.threshold, this.interval, cause, figures);
 	}
 
@@ -739,12 +738,23 @@ public class EventLoopWatchdog implements EventLoopMonitor, SmartLifecycle {
 		int cores = this.machine.cores();
 		int runnable = this.machine.runnable();
 		double load = this.machine.cpuLoad();
-		boolean overloaded = runnable > cores || load >= 0.9;
-		String evidence = "the thread has not run a probe yet"
-				+ ((load >= 0) ? ", machine CPU load " + StallEvidence.percent(load) : "")
+		return new StallEvidence.Verdict(overloaded(runnable, load, cores) ? StallCause.STARVED : StallCause.BLOCKED,
+				NO_FRAMES, List.of(), "the thread has not run a probe yet" + machineFigures(load, runnable, cores), false,
+				load, runnable, cores);
+	}
+
+	/**
+	 * Whether the machine gives the loops no CPU to spare: more runnable threads than cores,
+	 * or 90 % CPU load.
+	 */
+	private static boolean overloaded(int runnable, double load, int cores) {
+		return runnable > cores || load >= 0.9;
+	}
+
+	/** The machine's load and runnable threads, each when known, after a comma. */
+	private static String machineFigures(double load, int runnable, int cores) {
+		return ((load >= 0) ? ", machine CPU load " + StallEvidence.percent(load) : "")
 				+ ((runnable >= 0) ? ", " + runnable + " runnable threads on " + cores + " cores" : "");
-		return new StallEvidence.Verdict(overloaded ? StallCause.STARVED : StallCause.BLOCKED, NO_FRAMES, List.of(),
-				evidence, false, load, runnable, cores);
 	}
 
 	private void post(Loop loop, long now) {

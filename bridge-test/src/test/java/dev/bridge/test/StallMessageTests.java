@@ -129,6 +129,12 @@ class StallMessageTests {
 				"app//com.example.Handler.get(Handler.java:3)");
 		assertThat(StackFrames.isLoadingClasses(loading)).isTrue();
 		assertThat(StackFrames.blamesApplication(loading)).isFalse();
+		// a mock's answer that blocks is still the test's code blocking the loop
+		assertThat(StackFrames.blamesApplication(List.of("java.base/java.lang.Thread.sleep(Native Method)",
+				"app//com.example.HandlerTests.lambda$slowAnswer$0(HandlerTests.java:12)",
+				"org.mockito.internal.stubbing.StubbedInvocationMatcher.answer(StubbedInvocationMatcher.java:42)",
+				"app//com.example.Handler.get(Handler.java:3)")))
+			.isTrue();
 		assertThat(StackFrames.isApplicationFrame(
 				"dev.bridge.observation.BlockingCallContext.<init>(BlockingCallContext.java:1)"))
 			.isFalse();
