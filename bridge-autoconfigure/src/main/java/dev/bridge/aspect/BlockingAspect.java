@@ -125,7 +125,21 @@ public class BlockingAspect implements MethodInterceptor {
 					method.timeout(), () -> toPublisher(proceed(invocation))));
 			case PLAIN -> {
 				if (WebFluxDispatch.take()) {
-					yield this.offloader.observe(method.pool(), method.name(), () -> proceed(invocation));
+					// A handler WebFlux already moved onto a pool, observed here rather than
+					// through Offloader.observe's callback: it then runs (and, on a virtual
+					// thread, parks) on a stack three frames shorter, which every parked call
+					// keeps on the heap.
+					Offloader.ObservedCall observed = this.offloader.enter(method.pool(), method.name());
+					try {
+						yield invocation.proceed();
+					}
+					catch (Throwable ex) {
+						RuntimeException instead = observed.failed(ex);
+						throw (instead != null) ? instead : ex;
+					}
+					finally {
+						observed.exit();
+					}
 				}
 				this.guard.check(method);
 				yield invocation.proceed();

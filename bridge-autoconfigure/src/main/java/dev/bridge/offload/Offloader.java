@@ -233,25 +233,110 @@ public final class Offloader {
 	 * treats as fatal, which is logged and wrapped in the exception
 	 * {@link OffloadFailures#fatal(String, String, Error)} makes (thrown as is, WebFlux would
 	 * never answer the request)
+	 * @see #enter(String, String)
 	 */
 	public <T> T observe(String pool, String call, Callable<T> body) throws Exception {
-		Observation observation = startObservation(pool, call, live(currentObservation()));
-		// Switched off, it stays out of the way: the caller's observation stays current.
-		try (Observation.Scope scope = observation.isNoop() ? null : observation.openScope()) {
+		ObservedCall observed = enter(pool, call);
+		try {
 			return body.call();
 		}
 		catch (Exception | Error ex) {
-			observation.error(ex);
-			if (ex instanceof Error error && OffloadCall.isJvmFatal(error)) {
-				RuntimeException wrapped = this.failures.fatal(pool, call, error);
-				logger.error(wrapped.getMessage(), error);
-				throw wrapped;
+			RuntimeException instead = observed.failed(ex);
+			if (instead != null) {
+				throw instead;
 			}
 			throw ex;
 		}
 		finally {
-			observation.stop();
+			observed.exit();
 		}
+	}
+
+	/**
+	 * Starts the {@value #OBSERVATION_NAME} observation of a call that runs on the calling
+	 * thread, as {@link #observe} does, for a caller that runs the call itself: the
+	 * {@code @Blocking} aspect, so that a handler WebFlux moved onto a pool runs (and parks,
+	 * on a virtual thread) three frames higher than through {@code observe}'s callback.
+	 * <pre>
+	 * ObservedCall observed = offloader.enter(pool, call);
+	 * try {
+	 *     return body();
+	 * }
+	 * catch (Throwable ex) {
+	 *     RuntimeException instead = observed.failed(ex);
+	 *     throw (instead != null) ? instead : ex;
+	 * }
+	 * finally {
+	 *     observed.exit();
+	 * }
+	 * </pre>
+	 * @param pool the pool the call runs on
+	 * @param call name of the call, for the {@code method} tag
+	 * @return the started observation, in scope on the calling thread
+	 */
+	public ObservedCall enter(String pool, String call) {
+		Observation observation = startObservation(pool, call, live(currentObservation()));
+		// Switched off, it stays out of the way: the caller's observation stays current.
+		return new ObservedCall(this, pool, call, observation, observation.isNoop() ? null : observation.openScope());
+	}
+
+	/**
+	 * The observation of a call started with {@link #enter}, in scope on the thread running
+	 * the call until {@link #exit()}.
+	 */
+	public static final class ObservedCall {
+
+		private final Offloader offloader;
+
+		private final String pool;
+
+		private final String call;
+
+		private final Observation observation;
+
+		private final Observation.@Nullable Scope scope;
+
+		private ObservedCall(Offloader offloader, String pool, String call, Observation observation,
+				Observation.@Nullable Scope scope) {
+			this.offloader = offloader;
+			this.pool = pool;
+			this.call = call;
+			this.observation = observation;
+			this.scope = scope;
+		}
+
+		/**
+		 * Records the call's failure.
+		 * @param failure what the call threw
+		 * @return what to throw instead of the failure: for an error that Reactor treats as
+		 * fatal, the exception {@link OffloadFailures#fatal(String, String, Error)} makes
+		 * (the error is logged); {@code null} to throw the failure unchanged
+		 */
+		public @Nullable RuntimeException failed(Throwable failure) {
+			this.observation.error(failure);
+			if (failure instanceof Error error && OffloadCall.isJvmFatal(error)) {
+				RuntimeException wrapped = this.offloader.failures.fatal(this.pool, this.call, error);
+				logger.error(wrapped.getMessage(), error);
+				return wrapped;
+			}
+			return null;
+		}
+
+		/**
+		 * Closes the observation's scope and stops it; call once, from the thread that
+		 * entered.
+		 */
+		public void exit() {
+			try {
+				if (this.scope != null) {
+					this.scope.close();
+				}
+			}
+			finally {
+				this.observation.stop();
+			}
+		}
+
 	}
 
 	/**

@@ -2,6 +2,8 @@ package dev.bridge.offload;
 
 import java.util.concurrent.RejectedExecutionException;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Marks a task that WebFlux's blocking-execution hook hands to a bridge pool, so that the
  * {@code @Blocking} handler it reaches is recorded as an offloaded call, or, when the pool
@@ -18,13 +20,33 @@ public final class WebFluxDispatch {
 	}
 
 	/**
-	 * Wraps a task so that the first {@code @Blocking} method it reaches knows WebFlux
-	 * dispatched it to a pool.
-	 * @param task the task
-	 * @return the marked task
+	 * Marks the task the calling thread starts to run, so that the first {@code @Blocking}
+	 * method it reaches knows WebFlux dispatched it to a pool; undo with {@link #exit}. Set by
+	 * the task itself rather than by a wrapper around it: a handler on a virtual thread parks
+	 * on every frame below it.
+	 * @param failure {@code null} for a task that runs as submitted; otherwise why it cannot
+	 * (the caller's context could not be set on the pool thread): the first {@code @Blocking}
+	 * method it reaches throws it before its body runs, so WebFlux answers the request with
+	 * it instead of never
+	 * @return the mark to restore when the task ends
 	 */
-	public static Runnable mark(Runnable task) {
-		return with(task, Boolean.TRUE);
+	public static @Nullable Object enter(@Nullable RuntimeException failure) {
+		Object previous = STATE.get();
+		STATE.set((failure != null) ? failure : Boolean.TRUE);
+		return previous;
+	}
+
+	/**
+	 * Restores the mark {@link #enter} replaced, once the task has ended.
+	 * @param previous what {@code enter} returned
+	 */
+	public static void exit(@Nullable Object previous) {
+		if (previous != null) {
+			STATE.set(previous);
+		}
+		else {
+			STATE.remove();
+		}
 	}
 
 	/**
@@ -37,35 +59,13 @@ public final class WebFluxDispatch {
 	 * @return the task to run in place
 	 */
 	public static Runnable refused(Runnable task, RejectedExecutionException refusal) {
-		return with(task, refusal);
-	}
-
-	/**
-	 * Wraps a task that cannot run as submitted (the caller's context could not be set on
-	 * the pool thread): the first {@code @Blocking} method it reaches throws the failure
-	 * before its body runs, so WebFlux answers the request with it instead of never.
-	 * @param task the task
-	 * @param failure why the task cannot run
-	 * @return the task to run instead
-	 */
-	public static Runnable failed(Runnable task, RuntimeException failure) {
-		return with(task, failure);
-	}
-
-	private static Runnable with(Runnable task, Object state) {
 		return () -> {
-			Object previous = STATE.get();
-			STATE.set(state);
+			Object previous = enter(refusal);
 			try {
 				task.run();
 			}
 			finally {
-				if (previous != null) {
-					STATE.set(previous);
-				}
-				else {
-					STATE.remove();
-				}
+				exit(previous);
 			}
 		};
 	}
@@ -76,7 +76,7 @@ public final class WebFluxDispatch {
 	 * @return whether the call was dispatched by WebFlux
 	 * @throws RejectedExecutionException if the pool refused the task
 	 * @throws RuntimeException the failure of a task that could not run as submitted
-	 * ({@link #failed})
+	 * (given to {@link #enter})
 	 */
 	public static boolean take() {
 		Object state = STATE.get();

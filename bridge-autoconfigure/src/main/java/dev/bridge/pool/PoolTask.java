@@ -1,6 +1,7 @@
 package dev.bridge.pool;
 
-import java.util.concurrent.FutureTask;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -13,10 +14,43 @@ import reactor.core.Disposable;
  * runs; disposing it while it runs interrupts the thread when the pool says so. A task
  * disposed from its own thread (a subscriber completing inside the task) is not a
  * cancellation.
+ * <p>
+ * It keeps its own state rather than extend {@code FutureTask} (which it did): nothing reads
+ * a result, and the task then runs two frames higher (no {@code FutureTask.run}, no
+ * {@code Executors.RunnableAdapter}), which a handler parked on a virtual thread keeps on the
+ * heap for as long as it waits. The cancellation rules are {@code FutureTask}'s: a cancelled
+ * task that has not started never runs; one that runs is interrupted only by a cancellation
+ * that asks for it, and that interrupt lands before the task counts as ended, never on what
+ * the thread runs next.
  */
-class PoolTask extends FutureTask<Void> implements Disposable {
+class PoolTask implements Runnable, Disposable {
+
+	private static final int NEW = 0;
+
+	private static final int RUNNING = 1;
+
+	private static final int COMPLETED = 2;
+
+	private static final int CANCELLED = 3;
+
+	private static final int INTERRUPTING = 4;
+
+	private static final int INTERRUPTED = 5;
+
+	private static final VarHandle STATE;
+
+	static {
+		try {
+			STATE = MethodHandles.lookup().findVarHandle(PoolTask.class, "state", int.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
+	}
 
 	private final BlockingPool pool;
+
+	private final Runnable task;
 
 	private final @Nullable Consumer<RuntimeException> abandonAction;
 
@@ -25,7 +59,11 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 	/** When the task was handed to the pool: the start of its queue wait. */
 	private final long handedOverAt = System.nanoTime();
 
-	private volatile Thread runner;
+	@SuppressWarnings("unused") // through STATE
+	private volatile int state;
+
+	/** The thread running the task; set before the state says so. */
+	private volatile @Nullable Thread runner;
 
 	private final AtomicBoolean released = new AtomicBoolean();
 
@@ -37,8 +75,8 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 
 	PoolTask(BlockingPool pool, Runnable task, @Nullable Consumer<RuntimeException> abandonAction,
 			@Nullable Disposable owner) {
-		super(task, null);
 		this.pool = pool;
+		this.task = task;
 		this.abandonAction = abandonAction;
 		this.owner = owner;
 	}
@@ -49,21 +87,82 @@ class PoolTask extends FutureTask<Void> implements Disposable {
 
 	@Override
 	public void run() {
-		if (isDone()) {
+		Thread self = Thread.currentThread();
+		this.runner = self;
+		if (!STATE.compareAndSet(this, NEW, RUNNING)) {
 			// Cancelled while a worker was already taking it off the queue: it will not run,
 			// so it has neither a wait nor a run time.
+			this.runner = null;
 			release();
 			return;
 		}
-		this.runner = Thread.currentThread();
 		long startedAt = this.pool.taskStarting(this.handedOverAt);
 		try {
-			super.run();
+			this.task.run();
+		}
+		catch (Throwable ex) {
+			// The tasks handed to a pool handle their own failures (an offloaded call fails
+			// its caller, Reactor's scheduled tasks report theirs); anything else is reported
+			// as the thread would report it, and the thread lives on to run the pool's next task.
+			self.getUncaughtExceptionHandler().uncaughtException(self, ex);
 		}
 		finally {
+			STATE.compareAndSet(this, RUNNING, COMPLETED);
 			this.runner = null;
+			// A cancellation that has decided to interrupt this thread does so now, while the
+			// task still counts as running, not later, in the next task.
+			while (this.state == INTERRUPTING) {
+				Thread.onSpinWait();
+			}
 			this.pool.taskFinished(startedAt);
 			release();
+		}
+	}
+
+	/**
+	 * Whether the task ran to its end or was cancelled.
+	 * @return whether it is done
+	 */
+	boolean isDone() {
+		return this.state >= COMPLETED;
+	}
+
+	/**
+	 * Cancels the task: one that has not started never will; one that runs is interrupted if
+	 * asked, and what it produces is of no use to anyone.
+	 * @param interrupt whether to interrupt the thread of a running task
+	 * @return whether this call cancelled it (it had not ended, nor been cancelled before)
+	 */
+	boolean cancel(boolean interrupt) {
+		for (;;) {
+			int current = this.state;
+			if (current == NEW) {
+				if (STATE.compareAndSet(this, NEW, CANCELLED)) {
+					return true;
+				}
+			}
+			else if (current == RUNNING) {
+				if (!interrupt) {
+					if (STATE.compareAndSet(this, RUNNING, CANCELLED)) {
+						return true;
+					}
+				}
+				else if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
+					try {
+						Thread thread = this.runner;
+						if (thread != null) {
+							thread.interrupt();
+						}
+					}
+					finally {
+						this.state = INTERRUPTED;
+					}
+					return true;
+				}
+			}
+			else {
+				return false;
+			}
 		}
 	}
 

@@ -162,7 +162,7 @@ final class VirtualPoolExecutor extends ThreadPoolExecutor {
 	 */
 	private void start(Runnable task) {
 		try {
-			Thread thread = this.threadFactory.newThread(() -> run(task));
+			Thread thread = this.threadFactory.newThread(new Worker(task));
 			if (thread == null) {
 				throw new IllegalStateException("The thread factory of " + this + " created no thread");
 			}
@@ -177,28 +177,43 @@ final class VirtualPoolExecutor extends ThreadPoolExecutor {
 		}
 	}
 
-	private void run(Runnable task) {
-		Thread self = Thread.currentThread();
-		// Registered by the thread itself, not by the submitter (often an event loop); a
-		// shutdownNow that missed it is seen just below.
-		this.threads.add(self);
-		try {
-			if (this.stopped) {
-				self.interrupt();
-			}
-			this.active.incrementAndGet();
+	/**
+	 * The thread of one task: a class rather than a lambda calling a method, so that the task
+	 * (a handler that parks on its virtual thread) runs one frame higher.
+	 */
+	private final class Worker implements Runnable {
+
+		private final Runnable task;
+
+		Worker(Runnable task) {
+			this.task = task;
+		}
+
+		@Override
+		public void run() {
+			Thread self = Thread.currentThread();
+			// Registered by the thread itself, not by the submitter (often an event loop); a
+			// shutdownNow that missed it is seen just below.
+			VirtualPoolExecutor.this.threads.add(self);
 			try {
-				task.run();
+				if (VirtualPoolExecutor.this.stopped) {
+					self.interrupt();
+				}
+				VirtualPoolExecutor.this.active.incrementAndGet();
+				try {
+					this.task.run();
+				}
+				finally {
+					VirtualPoolExecutor.this.active.decrementAndGet();
+					VirtualPoolExecutor.this.completed.increment();
+				}
 			}
 			finally {
-				this.active.decrementAndGet();
-				this.completed.increment();
+				VirtualPoolExecutor.this.threads.remove(self);
+				handOver();
 			}
 		}
-		finally {
-			this.threads.remove(self);
-			handOver();
-		}
+
 	}
 
 	/**

@@ -73,9 +73,8 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 			return;
 		}
 		HandOff handOff = new HandOff(task);
-		Runnable dispatched = WebFluxDispatch.mark(handOff);
 		try {
-			PoolAccess.execute(this.pool, carryContext(dispatched, handOff),
+			PoolAccess.execute(this.pool, carryContext(handOff),
 					(task instanceof Disposable owner) ? owner : null);
 		}
 		catch (RejectedExecutionException ex) {
@@ -100,9 +99,9 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 	 * earlier task to clear. A pooled platform thread still needs its thread locals set and
 	 * cleared.
 	 */
-	private Runnable carryContext(Runnable task, HandOff handOff) {
+	private Runnable carryContext(HandOff handOff) {
 		if (this.pool.settings().virtualThreads() && Hooks.isAutomaticContextPropagationEnabled()) {
-			return task;
+			return handOff;
 		}
 		Context values = this.contextCarrier.captureValues();
 		return () -> {
@@ -119,11 +118,12 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 				if (!this.aspectPresent) {
 					logger.error(failure.getMessage() + "; the handler runs without the caller's context", ex);
 				}
-				WebFluxDispatch.failed(handOff, failure).run();
+				handOff.failure = failure;
+				handOff.run();
 				return;
 			}
 			try (scope) {
-				task.run();
+				handOff.run();
 			}
 		};
 	}
@@ -131,7 +131,8 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 	/**
 	 * A task WebFlux handed to the pool, with the tasks it hands over in turn while it runs
 	 * (the handler's invocation): those run on the same thread once it has returned, in the
-	 * order they came, inside the same context and dispatch mark.
+	 * order they came, inside the same context and dispatch mark. It sets the mark itself
+	 * ({@link WebFluxDispatch#enter}), one frame fewer under the handler than a wrapper.
 	 */
 	private static final class HandOff implements Runnable {
 
@@ -139,6 +140,12 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 		static final ThreadLocal<HandOff> RUNNING = new ThreadLocal<>();
 
 		private final Runnable task;
+
+		/**
+		 * Why the task cannot run as submitted, set by the pool thread before it runs it:
+		 * the handler it reaches throws it.
+		 */
+		@Nullable RuntimeException failure;
 
 		/** Only the running thread touches it. */
 		private @Nullable ArrayDeque<Runnable> after;
@@ -164,35 +171,41 @@ final class PoolTaskExecutor implements AsyncTaskExecutor {
 		 */
 		@Override
 		public void run() {
-			// Never nested: a hand-off is made off this pool's threads, and runs on one.
-			RUNNING.set(this);
-			Throwable failure = null;
+			Object previousMark = WebFluxDispatch.enter(this.failure);
+			Throwable thrown = null;
 			try {
-				this.task.run();
-			}
-			catch (RuntimeException | Error ex) {
-				failure = ex;
-			}
-			finally {
-				RUNNING.remove();
-			}
-			// A task that threw still leaves its follow-ups to run: each was accepted.
-			ArrayDeque<Runnable> queue = this.after;
-			Runnable next;
-			while (queue != null && (next = queue.poll()) != null) {
+				// Never nested: a hand-off is made off this pool's threads, and runs on one.
+				RUNNING.set(this);
 				try {
-					next.run();
+					this.task.run();
 				}
 				catch (RuntimeException | Error ex) {
-					if (failure == null) {
-						failure = ex;
+					thrown = ex;
+				}
+				finally {
+					RUNNING.remove();
+				}
+				// A task that threw still leaves its follow-ups to run: each was accepted.
+				ArrayDeque<Runnable> queue = this.after;
+				Runnable next;
+				while (queue != null && (next = queue.poll()) != null) {
+					try {
+						next.run();
+					}
+					catch (RuntimeException | Error ex) {
+						if (thrown == null) {
+							thrown = ex;
+						}
 					}
 				}
 			}
-			if (failure instanceof RuntimeException runtime) {
+			finally {
+				WebFluxDispatch.exit(previousMark);
+			}
+			if (thrown instanceof RuntimeException runtime) {
 				throw runtime;
 			}
-			if (failure instanceof Error error) {
+			if (thrown instanceof Error error) {
 				throw error;
 			}
 		}
