@@ -134,8 +134,11 @@ public class BlockingAspect implements MethodInterceptor {
 						yield invocation.proceed();
 					}
 					catch (Throwable ex) {
-						RuntimeException instead = observed.failed(ex);
-						throw (instead != null) ? instead : ex;
+						// As proceed(..) below: a bare Throwable (not possible from Java code) is wrapped.
+						Throwable thrown = (ex instanceof Exception || ex instanceof Error) ? ex
+								: new UndeclaredThrowableException(ex);
+						RuntimeException instead = observed.failed(thrown);
+						throw (instead != null) ? instead : thrown;
 					}
 					finally {
 						observed.exit();

@@ -2,9 +2,10 @@ package dev.bridge.pool;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import reactor.core.Disposable;
@@ -21,9 +22,12 @@ import reactor.core.Disposable;
  * heap for as long as it waits. The cancellation rules are {@code FutureTask}'s: a cancelled
  * task that has not started never runs; one that runs is interrupted only by a cancellation
  * that asks for it, and that interrupt lands before the task counts as ended, never on what
- * the thread runs next.
+ * the thread runs next. What a task throws is logged (nothing reads a result to find it), and
+ * the thread goes on to the pool's next task.
  */
 class PoolTask implements Runnable, Disposable {
+
+	private static final Log logger = LogFactory.getLog(PoolTask.class);
 
 	private static final int NEW = 0;
 
@@ -39,9 +43,13 @@ class PoolTask implements Runnable, Disposable {
 
 	private static final VarHandle STATE;
 
+	private static final VarHandle RELEASED;
+
 	static {
 		try {
-			STATE = MethodHandles.lookup().findVarHandle(PoolTask.class, "state", int.class);
+			MethodHandles.Lookup lookup = MethodHandles.lookup();
+			STATE = lookup.findVarHandle(PoolTask.class, "state", int.class);
+			RELEASED = lookup.findVarHandle(PoolTask.class, "released", boolean.class);
 		}
 		catch (ReflectiveOperationException ex) {
 			throw new ExceptionInInitializerError(ex);
@@ -59,13 +67,15 @@ class PoolTask implements Runnable, Disposable {
 	/** When the task was handed to the pool: the start of its queue wait. */
 	private final long handedOverAt = System.nanoTime();
 
-	@SuppressWarnings("unused") // through STATE
+	/** {@link #NEW} to {@link #INTERRUPTED}; changed through {@link #STATE}. */
 	private volatile int state;
 
 	/** The thread running the task; set before the state says so. */
 	private volatile @Nullable Thread runner;
 
-	private final AtomicBoolean released = new AtomicBoolean();
+	/** Whether the pool was told this task no longer holds a place; through {@link #RELEASED}. */
+	@SuppressWarnings("unused")
+	private volatile boolean released;
 
 	/**
 	 * Whether a thread was reserved for this task, which the executor must start for it
@@ -87,8 +97,7 @@ class PoolTask implements Runnable, Disposable {
 
 	@Override
 	public void run() {
-		Thread self = Thread.currentThread();
-		this.runner = self;
+		this.runner = Thread.currentThread();
 		if (!STATE.compareAndSet(this, NEW, RUNNING)) {
 			// Cancelled while a worker was already taking it off the queue: it will not run,
 			// so it has neither a wait nor a run time.
@@ -97,14 +106,12 @@ class PoolTask implements Runnable, Disposable {
 			return;
 		}
 		long startedAt = this.pool.taskStarting(this.handedOverAt);
+		Throwable failure = null;
 		try {
 			this.task.run();
 		}
 		catch (Throwable ex) {
-			// The tasks handed to a pool handle their own failures (an offloaded call fails
-			// its caller, Reactor's scheduled tasks report theirs); anything else is reported
-			// as the thread would report it, and the thread lives on to run the pool's next task.
-			self.getUncaughtExceptionHandler().uncaughtException(self, ex);
+			failure = ex;
 		}
 		finally {
 			STATE.compareAndSet(this, RUNNING, COMPLETED);
@@ -112,10 +119,30 @@ class PoolTask implements Runnable, Disposable {
 			// A cancellation that has decided to interrupt this thread does so now, while the
 			// task still counts as running, not later, in the next task.
 			while (this.state == INTERRUPTING) {
-				Thread.onSpinWait();
+				Thread.yield();
 			}
 			this.pool.taskFinished(startedAt);
 			release();
+		}
+		if (failure != null) {
+			report(failure);
+		}
+	}
+
+	/**
+	 * Logs what a task threw, once it has ended: the tasks handed to a pool handle their own
+	 * failures (an offloaded call fails its caller, Reactor's scheduled tasks report theirs),
+	 * so this is a failure nothing else would tell of, such as a context-propagation accessor
+	 * failing to restore a thread local. The thread lives on to run the pool's next task.
+	 */
+	private void report(Throwable failure) {
+		try {
+			logger.error("A task on blocking pool '" + this.pool.name() + "' threw, and nothing else reports it "
+					+ "(a ThreadLocalAccessor that cannot restore its value, a task scheduled directly on the "
+					+ "pool's scheduler that throws); the pool goes on: fix what the stack trace names", failure);
+		}
+		catch (Throwable ex) {
+			// The log itself failed (out of memory): the pool thread must still live on.
 		}
 	}
 
@@ -171,7 +198,7 @@ class PoolTask implements Runnable, Disposable {
 	 * queue without running).
 	 */
 	void release() {
-		if (this.released.compareAndSet(false, true)) {
+		if (RELEASED.compareAndSet(this, false, true)) {
 			this.pool.released();
 		}
 	}

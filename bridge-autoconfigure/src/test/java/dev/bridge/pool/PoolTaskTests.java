@@ -21,7 +21,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Tests for {@link PoolTask}'s own run rules, which replaced {@code FutureTask}'s (its
  * cancellation rules are {@code BlockingPoolTests}' and {@code PoolSchedulerTests}'): what a
- * task throws is reported, not kept where nothing reads it.
+ * task throws is logged, not kept where nothing reads it.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class PoolTaskTests {
@@ -31,7 +31,7 @@ class PoolTaskTests {
 
 	@ParameterizedTest
 	@ValueSource(booleans = { false, true })
-	void aTaskThatThrowsIsReportedAsItsThreadWouldAndThePoolRunsTheNextTask(boolean virtual, CapturedOutput output)
+	void aTaskThatThrowsIsLoggedNamingThePoolAndThePoolRunsTheNextTask(boolean virtual, CapturedOutput output)
 			throws Exception {
 		BlockingPool pool = this.bridges
 			.pool(ClosingBridges.small("p", 1, 10).withVirtualThreads(virtual && Runtime.version().feature() >= 21));
@@ -49,7 +49,8 @@ class PoolTaskTests {
 		}, null);
 		assertThat(ran.await(5, TimeUnit.SECONDS)).isTrue();
 		assertThat(next).hasValue("ran");
-		assertThat(output).contains("java.lang.IllegalStateException: thrown by the task under test");
+		assertThat(output).contains("A task on blocking pool 'p' threw, and nothing else reports it")
+			.contains("java.lang.IllegalStateException: thrown by the task under test");
 		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 0);
 	}
 
