@@ -12,7 +12,6 @@ import org.reactivestreams.Subscription;
 import dev.bridge.pool.BlockingPool;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
-import reactor.core.Fuseable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Mono;
@@ -448,25 +447,10 @@ final class OffloadOperators {
 	/**
 	 * {@link SingleSubscriber} and {@link ResultSubscriber} in one, with the call's context
 	 * as the invocation's publisher's.
-	 * <p>
-	 * It offers Reactor's asynchronous fusion, as {@code Mono.fromCallable(..).subscribeOn(..)}
-	 * does: a subscriber that asks for it ({@code flatMap}'s inner subscriber,
-	 * {@code publishOn}) takes the value from this subscription, a queue of one, instead of
-	 * making a queue of its own for a value that arrives while it is busy (an array queue of
-	 * its prefetch size per call: a third of the bytes of a {@code @Blocking} call with many in
-	 * flight). Polling only hands over the value already made, so a thread barrier is no reason
-	 * to refuse.
 	 */
-	private static final class SingleCallSubscriber<T> extends SingleSubscriber<T>
-			implements Fuseable.QueueSubscription<T> {
+	private static final class SingleCallSubscriber<T> extends SingleSubscriber<T> {
 
 		private final UnaryOperator<Throwable> unwrap;
-
-		/** Whether the subscriber fused; set in its {@code onSubscribe}, before the task is scheduled. */
-		private boolean fused;
-
-		/** The value a fused subscriber has yet to poll. */
-		private volatile @Nullable T item;
 
 		SingleCallSubscriber(CoreSubscriber<? super T> actual, OffloadCall call,
 				Callable<? extends Publisher<T>> invocation, UnaryOperator<Throwable> unwrap) {
@@ -480,52 +464,9 @@ final class OffloadOperators {
 		}
 
 		@Override
-		public int requestFusion(int requestedMode) {
-			if ((requestedMode & Fuseable.ASYNC) != 0) {
-				this.fused = true;
-				return Fuseable.ASYNC;
-			}
-			return Fuseable.NONE;
-		}
-
-		@Override
 		public void onNext(T item) {
 			this.call.stopObservationOnItem();
-			if (this.fused) {
-				// Fused: the subscriber is told a value is there, and polls it.
-				this.item = item;
-				this.actual.onNext(null);
-				return;
-			}
 			super.onNext(item);
-		}
-
-		@Override
-		public @Nullable T poll() {
-			T value = this.item;
-			if (value != null) {
-				this.item = null;
-			}
-			return value;
-		}
-
-		@Override
-		public int size() {
-			return (this.item != null) ? 1 : 0;
-		}
-
-		@Override
-		public boolean isEmpty() {
-			return this.item == null;
-		}
-
-		@Override
-		public void clear() {
-			T value = this.item;
-			this.item = null;
-			if (value != null) {
-				Operators.onDiscard(value, this.actual.currentContext());
-			}
 		}
 
 		@Override
