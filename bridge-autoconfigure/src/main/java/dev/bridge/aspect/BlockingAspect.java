@@ -26,6 +26,7 @@ import dev.bridge.BlockingBridge;
 import dev.bridge.offload.Offloader;
 import dev.bridge.offload.Offloaders;
 import dev.bridge.offload.WebFluxDispatch;
+import dev.bridge.pool.BlockingPool;
 import reactor.core.publisher.Mono;
 
 /**
@@ -38,7 +39,8 @@ import reactor.core.publisher.Mono;
 public class BlockingAspect implements MethodInterceptor {
 
 	/** Marks a cached method that turned out not to be {@code @Blocking}. */
-	private static final BlockingMethod NOT_BLOCKING = new BlockingMethod("", "", null, BlockingMethod.Kind.PLAIN);
+	private static final Advised NOT_BLOCKING = new Advised(
+			new BlockingMethod("", "", null, BlockingMethod.Kind.PLAIN), null);
 
 	private final BlockingBridge bridge;
 
@@ -46,7 +48,7 @@ public class BlockingAspect implements MethodInterceptor {
 
 	private final EventLoopGuard guard;
 
-	private final Map<MethodKey, BlockingMethod> methods = new ConcurrentHashMap<>();
+	private final Map<MethodKey, Advised> methods = new ConcurrentHashMap<>();
 
 	/**
 	 * Create an aspect that runs methods on the bridge's pools.
@@ -102,26 +104,28 @@ public class BlockingAspect implements MethodInterceptor {
 	public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
 		Object target = invocation.getThis();
 		Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target) : invocation.getMethod().getDeclaringClass();
-		BlockingMethod method = describe(invocation.getMethod(), targetClass);
-		if (method == null) {
+		Advised advised = describe(invocation.getMethod(), targetClass);
+		BlockingPool pool = advised.pool();
+		if (pool == null) {
 			return invocation.proceed();
 		}
+		BlockingMethod method = advised.method();
 		return switch (method.kind()) {
-			case MONO -> this.offloader.mono(method.pool(), method.name(), method.timeout(),
+			case MONO -> this.offloader.mono(pool, method.name(), method.timeout(),
 					() -> (Mono<?>) proceed(invocation));
-			case FLUX -> this.offloader.flux(method.pool(), method.name(), method.timeout(),
+			case FLUX -> this.offloader.flux(pool, method.name(), method.timeout(),
 					() -> (Publisher<?>) proceed(invocation));
 			case FUTURE -> this.offloader
-				.mono(method.pool(), method.name(), method.timeout(), () -> fromStage(proceed(invocation)))
+				.mono(pool, method.name(), method.timeout(), () -> fromStage(proceed(invocation)))
 				.toFuture();
 			case REACTIVE_SINGLE -> {
 				if (KotlinDetector.isSuspendingFunction(invocation.getMethod())) {
 					SuspendingCall.dispatchOnSubscribingThread(invocation);
 				}
-				yield adaptBack(invocation, this.offloader.mono(method.pool(), method.name(), method.timeout(),
+				yield adaptBack(invocation, this.offloader.mono(pool, method.name(), method.timeout(),
 						() -> Mono.from(toPublisher(proceed(invocation)))));
 			}
-			case REACTIVE_MULTI -> adaptBack(invocation, this.offloader.flux(method.pool(), method.name(),
+			case REACTIVE_MULTI -> adaptBack(invocation, this.offloader.flux(pool, method.name(),
 					method.timeout(), () -> toPublisher(proceed(invocation))));
 			case PLAIN -> {
 				if (WebFluxDispatch.take()) {
@@ -215,21 +219,31 @@ public class BlockingAspect implements MethodInterceptor {
 		return (CompletionStage<Object>) result;
 	}
 
-	private @Nullable BlockingMethod describe(Method method, Class<?> targetClass) {
+	private Advised describe(Method method, Class<?> targetClass) {
 		MethodKey key = new MethodKey(method, targetClass);
-		BlockingMethod resolved = this.methods.get(key);
+		Advised resolved = this.methods.get(key);
 		if (resolved == null) {
 			// Resolved once per method and class; afterwards a plain get, without a lambda per call.
 			resolved = this.methods.computeIfAbsent(key, this::resolve);
 		}
-		return (resolved != NOT_BLOCKING) ? resolved : null;
+		return resolved;
 	}
 
-	private BlockingMethod resolve(MethodKey key) {
+	private Advised resolve(MethodKey key) {
 		Method specific = AopUtils.getMostSpecificMethod(key.method(), key.targetClass());
 		Blocking annotation = BlockingMethod.findAnnotation(specific, key.targetClass());
-		return (annotation != null) ? BlockingMethod.resolve(specific, key.targetClass(), annotation, this.bridge)
-				: NOT_BLOCKING;
+		if (annotation == null) {
+			return NOT_BLOCKING;
+		}
+		BlockingMethod method = BlockingMethod.resolve(specific, key.targetClass(), annotation, this.bridge);
+		return new Advised(method, this.offloader.pool(method.pool()));
+	}
+
+	/**
+	 * A resolved method with its pool, looked up once instead of by name on every call.
+	 * @param pool the pool; {@code null} for a method that is not {@code @Blocking}
+	 */
+	private record Advised(BlockingMethod method, @Nullable BlockingPool pool) {
 	}
 
 	/**

@@ -57,6 +57,9 @@ final class OffloadCall {
 
 	private final Observation observation;
 
+	/** Whether the observation records anything: a switched-off one is never stopped. */
+	private final boolean observed;
+
 	/** 1 once the observation is stopped. */
 	private volatile int observationStopped;
 
@@ -97,10 +100,11 @@ final class OffloadCall {
 		this.call = call;
 		this.carrier = carrier;
 		this.observation = observation;
+		this.observed = !observation.isNoop();
 		// A call whose observation is switched off (no registry, or a predicate that says no)
 		// leaves the caller's observation current in its body: a no-op one would hide it from
 		// every observation made there, and they would start traces of their own.
-		this.context = observation.isNoop() ? context : context.put(ObservationThreadLocalAccessor.KEY, observation);
+		this.context = !this.observed ? context : context.put(ObservationThreadLocalAccessor.KEY, observation);
 		this.failures = failures;
 	}
 
@@ -110,7 +114,7 @@ final class OffloadCall {
 	 * switched off.
 	 */
 	private Observation.@Nullable Scope observationScope() {
-		return (this.observation.isNoop() || this.observationRegistry.getCurrentObservation() == this.observation)
+		return (!this.observed || this.observationRegistry.getCurrentObservation() == this.observation)
 				? null : this.observation.openScope();
 	}
 
@@ -325,7 +329,8 @@ final class OffloadCall {
 	 * @param error the call's error
 	 */
 	void stopObservation(@Nullable Throwable error) {
-		if (OBSERVATION_STOPPED.compareAndSet(this, 0, 1)) {
+		// A switched-off observation records nothing: no stop to make once, on every call.
+		if (this.observed && OBSERVATION_STOPPED.compareAndSet(this, 0, 1)) {
 			try {
 				if (error != null) {
 					this.observation.error(error);

@@ -86,7 +86,21 @@ public final class Offloader {
 	 */
 	public <T> Mono<T> mono(String pool, String call, @Nullable Duration timeout,
 			Callable<? extends Mono<T>> invocation) {
-		BlockingPool target = this.pools.apply(pool);
+		return mono(pool(pool), call, timeout, invocation);
+	}
+
+	/**
+	 * As {@link #mono(String, String, Duration, Callable)}, on a pool already looked up
+	 * with {@link #pool(String)} (the aspect looks it up once per method).
+	 * @param <T> element type
+	 * @param target the pool
+	 * @param call name of the call, for the {@code method} tag and error messages
+	 * @param timeout per-call timeout, {@code null} for the pool's
+	 * @param invocation produces the Mono on the pool thread
+	 * @return the offloaded Mono
+	 */
+	public <T> Mono<T> mono(BlockingPool target, String call, @Nullable Duration timeout,
+			Callable<? extends Mono<T>> invocation) {
 		Context assembly = this.contextCarrier.captureValues();
 		Observation caller = currentObservation();
 		if (timeout == null && target.settings().timeout() == null && !Hooks.isAutomaticContextPropagationEnabled()) {
@@ -94,6 +108,16 @@ public final class Offloader {
 			return OffloadOperators.singleCall(this, target, call, assembly, caller, invocation);
 		}
 		return chain(target, call, timeout, assembly, caller, invocation);
+	}
+
+	/**
+	 * The bridge's pool of that name.
+	 * @param name the pool name
+	 * @return the pool
+	 * @throws dev.bridge.UnknownBlockingPoolException if the bridge has no such pool
+	 */
+	public BlockingPool pool(String name) {
+		return this.pools.apply(name);
 	}
 
 	/**
@@ -121,8 +145,23 @@ public final class Offloader {
 	 */
 	public <T> Flux<T> flux(String pool, String call, @Nullable Duration timeout,
 			Callable<? extends Publisher<T>> invocation) {
+		return flux(pool(pool), call, timeout, invocation);
+	}
+
+	/**
+	 * As {@link #flux(String, String, Duration, Callable)}, on a pool already looked up
+	 * with {@link #pool(String)}.
+	 * @param <T> element type
+	 * @param target the pool
+	 * @param call name of the call, for the {@code method} tag and error messages
+	 * @param timeout per-call timeout, {@code null} for the pool's
+	 * @param invocation produces the publisher on the pool thread
+	 * @return the offloaded Flux
+	 */
+	public <T> Flux<T> flux(BlockingPool target, String call, @Nullable Duration timeout,
+			Callable<? extends Publisher<T>> invocation) {
 		// Flux's own subscribeOn: every later request hops onto the call's lane as well.
-		return offload(this.pools.apply(pool), call, timeout, true,
+		return offload(target, call, timeout, true,
 				(offload) -> OffloadOperators.call(Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error,
 						Flux::empty))
 					.subscribeOn(offload.lane()), offload), this.contextCarrier.captureValues(), currentObservation());
