@@ -1,5 +1,6 @@
 package dev.bridge.offload;
 
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.UnaryOperator;
@@ -12,6 +13,7 @@ import org.reactivestreams.Subscription;
 import dev.bridge.pool.BlockingPool;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
+import reactor.core.Fuseable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Mono;
@@ -226,6 +228,25 @@ final class OffloadOperators {
 	private static class SingleSubscriber<T> extends Operators.DeferredSubscription
 			implements CoreSubscriber<T>, Runnable {
 
+		/**
+		 * Whether a publisher's value can be taken in place: Reactor's publishers that hold
+		 * a value ({@code Fuseable.ScalarCallable}), except those whose value is an error.
+		 * Taking that one throws it, and Reactor logs a fatal one on the way (the call logs
+		 * it once, as it always does, when the error is signalled).
+		 */
+		private static final ClassValue<Boolean> HOLDS_VALUE = new ClassValue<>() {
+
+			@Override
+			protected Boolean computeValue(Class<?> type) {
+				return Fuseable.ScalarCallable.class.isAssignableFrom(type) && !ERROR_SOURCES.contains(type.getName());
+			}
+
+		};
+
+		private static final Set<String> ERROR_SOURCES = Set.of("reactor.core.publisher.MonoError",
+				"reactor.core.publisher.MonoErrorSupplied", "reactor.core.publisher.FluxError",
+				"reactor.core.publisher.FluxErrorSupplied");
+
 		final CoreSubscriber<? super T> actual;
 
 		final OffloadCall call;
@@ -240,8 +261,15 @@ final class OffloadOperators {
 		/** Set once the invocation's publisher subscribed (on the pool thread). */
 		private volatile boolean subscribed;
 
-		/** The pool thread while it runs the task. */
-		private volatile @Nullable Thread runner;
+		/** Set on the subscriber's first valid request, made before the invocation's publisher subscribed. */
+		private volatile boolean demanded;
+
+		/**
+		 * The pool thread while it runs the task. Read only to ask whether the reading thread
+		 * is that one, which every thread answers from its own writes: not volatile (two
+		 * fenced writes a call fewer).
+		 */
+		private @Nullable Thread runner;
 
 		SingleSubscriber(CoreSubscriber<? super T> actual, OffloadCall call,
 				Callable<? extends Publisher<T>> invocation) {
@@ -284,7 +312,9 @@ final class OffloadOperators {
 			this.runner = Thread.currentThread();
 			try {
 				Publisher<T> result = this.call.invoke(this.invocation, Mono::error, Mono::empty);
-				result.subscribe(this);
+				if (!(this.demanded && HOLDS_VALUE.get(result.getClass()) && emitted((Fuseable.ScalarCallable<?>) result))) {
+					result.subscribe(this);
+				}
 			}
 			catch (Throwable ex) {
 				onError(ex);
@@ -292,6 +322,33 @@ final class OffloadOperators {
 			finally {
 				this.runner = null;
 			}
+		}
+
+		/**
+		 * A publisher that holds its value ({@code Mono.just}, {@code Mono.empty}; see
+		 * {@link #HOLDS_VALUE}) and a subscriber that already asked for it: the value is
+		 * passed on in place, as Reactor's own operators take such a value, instead of
+		 * through a subscription of its own (an object and three atomic updates a call).
+		 * @return whether the value was passed on; {@code false} if taking it failed, which
+		 * subscribing then signals
+		 */
+		@SuppressWarnings("unchecked")
+		private boolean emitted(Fuseable.ScalarCallable<?> scalar) {
+			T value;
+			try {
+				value = (T) scalar.call();
+			}
+			catch (Throwable ex) {
+				return false;
+			}
+			if (isCancelled()) {
+				return true;
+			}
+			if (value != null) {
+				onNext(value);
+			}
+			onComplete();
+			return true;
 		}
 
 		@Override
@@ -310,6 +367,9 @@ final class OffloadOperators {
 		@Override
 		public void request(long n) {
 			if (!this.subscribed || Thread.currentThread() == this.runner) {
+				if (n > 0 && !this.demanded) {
+					this.demanded = true;
+				}
 				super.request(n);
 				return;
 			}

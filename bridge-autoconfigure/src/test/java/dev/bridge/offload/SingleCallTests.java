@@ -1,11 +1,13 @@
 package dev.bridge.offload;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.context.ContextRegistry;
@@ -27,10 +29,13 @@ import dev.bridge.ClosingBridges;
 import dev.bridge.FailingOnPoolThreads;
 import dev.bridge.context.ContextCarrier;
 import dev.bridge.pool.BlockingPool;
+import reactor.core.CoreSubscriber;
+import reactor.core.Fuseable;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
@@ -287,8 +292,95 @@ class SingleCallTests {
 		assertThat(late.error.get()).isInstanceOf(BlockingBridgeShutdownException.class);
 	}
 
+	@ParameterizedTest(name = "timeout {0}")
+	@ValueSource(strings = { "none", "PT5S" })
+	void aValueTheMethodHoldsIsPassedOnInPlaceWhenTheSubscriberAskedForItAlready(String timeout) {
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
+		HeldValue held = new HeldValue("held");
+		StepVerifier.create(Offloaders.of(bridge).mono("one", "Held.value", duration(timeout), () -> held))
+			.expectNext("held")
+			.expectComplete()
+			.verify(Duration.ofSeconds(5));
+		assertThat(held.taken).hasValue(1);
+		assertThat(held.subscribed).hasValue(0);
+	}
+
+	@ParameterizedTest(name = "timeout {0}")
+	@ValueSource(strings = { "none", "PT5S" })
+	void aValueTheMethodHoldsWaitsForASubscriberThatHasNotAskedYet(String timeout) throws Exception {
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
+		BlockingPool pool = bridge.pool("one");
+		HeldValue held = new HeldValue("held");
+		CountDownLatch invoked = new CountDownLatch(1);
+		LateSubscriber late = new LateSubscriber();
+		Offloaders.of(bridge).mono("one", "Held.value", duration(timeout), () -> {
+			invoked.countDown();
+			return held;
+		}).subscribe(late);
+		assertThat(invoked.await(5, TimeUnit.SECONDS)).isTrue();
+		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 0);
+		assertThat(late.value).hasNullValue();
+		assertThat(late.finished.getCount()).isOne();
+		late.request(1);
+		assertThat(late.finished.await(5, TimeUnit.SECONDS)).isTrue();
+		assertThat(late.value).hasValue("held");
+		assertThat(late.error).hasNullValue();
+		assertThat(held.subscribed).hasValue(1);
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "checked", "runtime", "error" })
+	void anErrorTheMethodReturnsReachesTheCallerUnchanged(String kind) {
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
+		Throwable failure = switch (kind) {
+			case "checked" -> new IOException("disk gone");
+			case "runtime" -> new IllegalStateException("broken");
+			default -> new AssertionError("wrong");
+		};
+		StepVerifier.create(Offloaders.of(bridge).mono("one", "Held.error", null, () -> Mono.<String>error(failure)))
+			.expectErrorSatisfies((error) -> assertThat(error).isSameAs(failure))
+			.verify(Duration.ofSeconds(5));
+	}
+
+	@Test
+	void anEmptyResultCompletesTheCall() {
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
+		StepVerifier.create(Offloaders.of(bridge).mono("one", "Held.empty", null, Mono::<String>empty))
+			.expectComplete()
+			.verify(Duration.ofSeconds(5));
+	}
+
 	private static @Nullable Duration duration(String timeout) {
 		return "none".equals(timeout) ? null : Duration.parse(timeout);
+	}
+
+	/**
+	 * A value at hand, as {@code Mono.just} holds it, counting how it was taken.
+	 */
+	private static final class HeldValue extends Mono<String> implements Fuseable.ScalarCallable<String> {
+
+		final AtomicInteger taken = new AtomicInteger();
+
+		final AtomicInteger subscribed = new AtomicInteger();
+
+		private final String value;
+
+		HeldValue(String value) {
+			this.value = value;
+		}
+
+		@Override
+		public String call() {
+			this.taken.incrementAndGet();
+			return this.value;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super String> actual) {
+			this.subscribed.incrementAndGet();
+			actual.onSubscribe(Operators.scalarSubscription(actual, this.value));
+		}
+
 	}
 
 	/**
