@@ -346,6 +346,11 @@ final class OffloadOperators {
 			}
 			if (value != null) {
 				onNext(value);
+				if (isCancelled()) {
+					// Cancelled by the value's subscriber: no completion after it, as Reactor's
+					// scalar subscription does.
+					return true;
+				}
 			}
 			onComplete();
 			return true;

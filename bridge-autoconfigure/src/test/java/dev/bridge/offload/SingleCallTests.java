@@ -328,6 +328,46 @@ class SingleCallTests {
 		assertThat(held.subscribed).hasValue(1);
 	}
 
+	@ParameterizedTest(name = "timeout {0}")
+	@ValueSource(strings = { "none", "PT5S" })
+	void aSubscriberThatCancelsOnTheValueIsNotToldOfACompletion(String timeout) {
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
+		BlockingPool pool = bridge.pool("one");
+		HeldValue held = new HeldValue("held");
+		List<String> signals = new CopyOnWriteArrayList<>();
+		Offloaders.of(bridge).mono("one", "Held.value", duration(timeout), () -> held).subscribe(new CoreSubscriber<>() {
+
+			private @Nullable Subscription subscription;
+
+			@Override
+			public void onSubscribe(Subscription subscription) {
+				this.subscription = subscription;
+				subscription.request(1);
+			}
+
+			@Override
+			public void onNext(String value) {
+				signals.add(value);
+				if (this.subscription != null) {
+					this.subscription.cancel();
+				}
+			}
+
+			@Override
+			public void onError(Throwable error) {
+				signals.add("error " + error);
+			}
+
+			@Override
+			public void onComplete() {
+				signals.add("complete");
+			}
+
+		});
+		await().atMost(Duration.ofSeconds(5)).until(() -> held.taken.get() == 1 && pool.active() == 0);
+		assertThat(signals).containsExactly("held");
+	}
+
 	@ParameterizedTest(name = "{0}")
 	@ValueSource(strings = { "checked", "runtime", "error" })
 	void anErrorTheMethodReturnsReachesTheCallerUnchanged(String kind) {
