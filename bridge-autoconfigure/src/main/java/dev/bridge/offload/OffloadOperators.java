@@ -11,6 +11,7 @@ import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 
 import dev.bridge.pool.BlockingPool;
+import reactor.core.CorePublisher;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.Fuseable;
@@ -229,23 +230,26 @@ final class OffloadOperators {
 			implements CoreSubscriber<T>, Runnable {
 
 		/**
-		 * Whether a publisher's value can be taken in place: Reactor's publishers that hold
-		 * a value ({@code Fuseable.ScalarCallable}), except those whose value is an error.
-		 * Taking that one throws it, and Reactor logs a fatal one on the way (the call logs
-		 * it once, as it always does, when the error is signalled).
+		 * Whether a publisher's value can be taken in place: Reactor's own publishers of a
+		 * value or of nothing ({@code Mono.just}, {@code Mono.empty} and their {@code Flux}
+		 * twins), whose {@code Fuseable.ScalarCallable.call()} returns it and does nothing
+		 * else. Not {@code Mono.error}: taking its value throws it, and Reactor logs a fatal
+		 * one on the way (the call logs it once, when it is signalled). Not another
+		 * {@code ScalarCallable}: its {@code call()} may do work, which would then run again
+		 * if it failed and the publisher were subscribed after all.
 		 */
 		private static final ClassValue<Boolean> HOLDS_VALUE = new ClassValue<>() {
 
 			@Override
 			protected Boolean computeValue(Class<?> type) {
-				return Fuseable.ScalarCallable.class.isAssignableFrom(type) && !ERROR_SOURCES.contains(type.getName());
+				return Fuseable.ScalarCallable.class.isAssignableFrom(type) && VALUE_SOURCES.contains(type.getName());
 			}
 
 		};
 
-		private static final Set<String> ERROR_SOURCES = Set.of("reactor.core.publisher.MonoError",
-				"reactor.core.publisher.MonoErrorSupplied", "reactor.core.publisher.FluxError",
-				"reactor.core.publisher.FluxErrorSupplied");
+		private static final Set<String> VALUE_SOURCES = Set.of("reactor.core.publisher.MonoJust",
+				"reactor.core.publisher.MonoEmpty", "reactor.core.publisher.FluxJust",
+				"reactor.core.publisher.FluxEmpty");
 
 		final CoreSubscriber<? super T> actual;
 
@@ -312,7 +316,8 @@ final class OffloadOperators {
 			this.runner = Thread.currentThread();
 			try {
 				Publisher<T> result = this.call.invoke(this.invocation, Mono::error, Mono::empty);
-				if (!(this.demanded && HOLDS_VALUE.get(result.getClass()) && emitted((Fuseable.ScalarCallable<?>) result))) {
+				if (!(this.demanded && HOLDS_VALUE.get(result.getClass()) && isLast(result)
+						&& emitted((Fuseable.ScalarCallable<?>) result))) {
 					result.subscribe(this);
 				}
 			}
@@ -329,18 +334,13 @@ final class OffloadOperators {
 		 * {@link #HOLDS_VALUE}) and a subscriber that already asked for it: the value is
 		 * passed on in place, as Reactor's own operators take such a value, instead of
 		 * through a subscription of its own (an object and three atomic updates a call).
-		 * @return whether the value was passed on; {@code false} if taking it failed, which
-		 * subscribing then signals
+		 * @return {@code true}: the value (or the completion) was passed on, unless the
+		 * subscriber cancelled
+		 * @throws Exception never, from the publishers {@link #HOLDS_VALUE} admits
 		 */
 		@SuppressWarnings("unchecked")
-		private boolean emitted(Fuseable.ScalarCallable<?> scalar) {
-			T value;
-			try {
-				value = (T) scalar.call();
-			}
-			catch (Throwable ex) {
-				return false;
-			}
+		private boolean emitted(Fuseable.ScalarCallable<?> scalar) throws Exception {
+			T value = (T) scalar.call();
 			if (isCancelled()) {
 				return true;
 			}
@@ -354,6 +354,15 @@ final class OffloadOperators {
 			}
 			onComplete();
 			return true;
+		}
+
+		/**
+		 * Whether subscribing to the publisher would subscribe to it as it is: Reactor's
+		 * {@code Hooks.onLastOperator} (tracing or metrics hooks) may wrap it at subscription,
+		 * and must then see it subscribed.
+		 */
+		private static <T> boolean isLast(Publisher<T> result) {
+			return result instanceof CorePublisher<T> source && Operators.onLastAssembly(source) == source;
 		}
 
 		@Override

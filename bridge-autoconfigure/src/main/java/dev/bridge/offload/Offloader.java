@@ -1,6 +1,7 @@
 package dev.bridge.offload;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
@@ -93,7 +94,7 @@ public final class Offloader {
 	 * As {@link #mono(String, String, Duration, Callable)}, on a pool already looked up
 	 * with {@link #pool(String)} (the aspect looks it up once per method).
 	 * @param <T> element type
-	 * @param target the pool
+	 * @param target the pool, one of this bridge's (from {@link #pool(String)})
 	 * @param call name of the call, for the {@code method} tag and error messages
 	 * @param timeout per-call timeout, {@code null} for the pool's
 	 * @param invocation produces the Mono on the pool thread
@@ -101,6 +102,7 @@ public final class Offloader {
 	 */
 	public <T> Mono<T> mono(BlockingPool target, String call, @Nullable Duration timeout,
 			Callable<? extends Mono<T>> invocation) {
+		Objects.requireNonNull(target, "target pool must not be null: look it up with pool(name)");
 		Context assembly = this.contextCarrier.captureValues();
 		Observation caller = currentObservation();
 		if (timeout == null && target.settings().timeout() == null && !Hooks.isAutomaticContextPropagationEnabled()) {
@@ -152,7 +154,7 @@ public final class Offloader {
 	 * As {@link #flux(String, String, Duration, Callable)}, on a pool already looked up
 	 * with {@link #pool(String)}.
 	 * @param <T> element type
-	 * @param target the pool
+	 * @param target the pool, one of this bridge's (from {@link #pool(String)})
 	 * @param call name of the call, for the {@code method} tag and error messages
 	 * @param timeout per-call timeout, {@code null} for the pool's
 	 * @param invocation produces the publisher on the pool thread
@@ -160,6 +162,7 @@ public final class Offloader {
 	 */
 	public <T> Flux<T> flux(BlockingPool target, String call, @Nullable Duration timeout,
 			Callable<? extends Publisher<T>> invocation) {
+		Objects.requireNonNull(target, "target pool must not be null: look it up with pool(name)");
 		// Flux's own subscribeOn: every later request hops onto the call's lane as well.
 		return offload(target, call, timeout, true,
 				(offload) -> OffloadOperators.call(Flux.defer(() -> offload.<Publisher<T>>invoke(invocation, Flux::error,

@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.observation.Observation;
@@ -296,13 +297,16 @@ class SingleCallTests {
 	@ValueSource(strings = { "none", "PT5S" })
 	void aValueTheMethodHoldsIsPassedOnInPlaceWhenTheSubscriberAskedForItAlready(String timeout) {
 		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
-		HeldValue held = new HeldValue("held");
-		StepVerifier.create(Offloaders.of(bridge).mono("one", "Held.value", duration(timeout), () -> held))
-			.expectNext("held")
+		AtomicReference<List<String>> frames = new AtomicReference<>();
+		StepVerifier.create(Offloaders.of(bridge).mono("one", "Held.value", duration(timeout), () -> Mono.just("held")))
+			.consumeNextWith((value) -> {
+				assertThat(value).isEqualTo("held");
+				frames.set(callers());
+			})
 			.expectComplete()
 			.verify(Duration.ofSeconds(5));
-		assertThat(held.taken).hasValue(1);
-		assertThat(held.subscribed).hasValue(0);
+		assertThat(frames.get()).contains(SingleCallTests.class.getPackageName() + ".OffloadOperators$SingleSubscriber")
+			.doesNotContain(SCALAR_SUBSCRIPTION);
 	}
 
 	@ParameterizedTest(name = "timeout {0}")
@@ -310,12 +314,12 @@ class SingleCallTests {
 	void aValueTheMethodHoldsWaitsForASubscriberThatHasNotAskedYet(String timeout) throws Exception {
 		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
 		BlockingPool pool = bridge.pool("one");
-		HeldValue held = new HeldValue("held");
 		CountDownLatch invoked = new CountDownLatch(1);
-		LateSubscriber late = new LateSubscriber();
+		AtomicReference<List<String>> frames = new AtomicReference<>();
+		LateSubscriber late = new LateSubscriber((value) -> frames.set(callers()));
 		Offloaders.of(bridge).mono("one", "Held.value", duration(timeout), () -> {
 			invoked.countDown();
-			return held;
+			return Mono.just("held");
 		}).subscribe(late);
 		assertThat(invoked.await(5, TimeUnit.SECONDS)).isTrue();
 		await().atMost(Duration.ofSeconds(5)).until(() -> pool.active() == 0);
@@ -325,7 +329,42 @@ class SingleCallTests {
 		assertThat(late.finished.await(5, TimeUnit.SECONDS)).isTrue();
 		assertThat(late.value).hasValue("held");
 		assertThat(late.error).hasNullValue();
+		// Subscribed to, as any publisher: the value waited in its own subscription.
+		assertThat(frames.get()).contains(SCALAR_SUBSCRIPTION);
+	}
+
+	@Test
+	void aValueSourceOtherThanReactorsIsSubscribedToAsItIs() {
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
+		HeldValue held = new HeldValue("held");
+		StepVerifier.create(Offloaders.of(bridge).mono("one", "Held.value", null, () -> held))
+			.expectNext("held")
+			.expectComplete()
+			.verify(Duration.ofSeconds(5));
+		// Its call() may do work: taken in place and then, had it failed, subscribed to, it would run twice.
+		assertThat(held.taken).hasValue(0);
 		assertThat(held.subscribed).hasValue(1);
+	}
+
+	@ParameterizedTest(name = "timeout {0}")
+	@ValueSource(strings = { "none", "PT5S" })
+	void aLastOperatorHookStillSeesTheMethodsValue(String timeout) {
+		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
+		AtomicInteger hooked = new AtomicInteger();
+		Mono<String> method = Mono.just("held");
+		Publisher<Object> held = asPublisher(method);
+		Hooks.onLastOperator(SingleCallTests.class.getName(), (publisher) -> (publisher == held)
+				? asPublisher(method.doOnSubscribe((subscription) -> hooked.incrementAndGet())) : publisher);
+		try {
+			StepVerifier.create(Offloaders.of(bridge).mono("one", "Held.value", duration(timeout), () -> method))
+				.expectNext("held")
+				.expectComplete()
+				.verify(Duration.ofSeconds(5));
+		}
+		finally {
+			Hooks.resetOnLastOperator(SingleCallTests.class.getName());
+		}
+		assertThat(hooked).hasValue(1);
 	}
 
 	@ParameterizedTest(name = "timeout {0}")
@@ -333,9 +372,8 @@ class SingleCallTests {
 	void aSubscriberThatCancelsOnTheValueIsNotToldOfACompletion(String timeout) {
 		BlockingBridge bridge = this.bridges.create(ClosingBridges.small("one", 1, 10));
 		BlockingPool pool = bridge.pool("one");
-		HeldValue held = new HeldValue("held");
 		List<String> signals = new CopyOnWriteArrayList<>();
-		Offloaders.of(bridge).mono("one", "Held.value", duration(timeout), () -> held).subscribe(new CoreSubscriber<>() {
+		Offloaders.of(bridge).mono("one", "Held.value", duration(timeout), () -> Mono.just("held")).subscribe(new CoreSubscriber<>() {
 
 			private @Nullable Subscription subscription;
 
@@ -364,7 +402,8 @@ class SingleCallTests {
 			}
 
 		});
-		await().atMost(Duration.ofSeconds(5)).until(() -> held.taken.get() == 1 && pool.active() == 0);
+		// The pool thread goes on from the value to the completion, if any, before it is idle.
+		await().atMost(Duration.ofSeconds(5)).until(() -> !signals.isEmpty() && pool.active() == 0);
 		assertThat(signals).containsExactly("held");
 	}
 
@@ -388,6 +427,18 @@ class SingleCallTests {
 		StepVerifier.create(Offloaders.of(bridge).mono("one", "Held.empty", null, Mono::<String>empty))
 			.expectComplete()
 			.verify(Duration.ofSeconds(5));
+	}
+
+	private static final String SCALAR_SUBSCRIPTION = "reactor.core.publisher.Operators$ScalarSubscription";
+
+	@SuppressWarnings("unchecked")
+	private static Publisher<Object> asPublisher(Publisher<?> publisher) {
+		return (Publisher<Object>) publisher;
+	}
+
+	/** The classes on the calling thread's stack. */
+	private static List<String> callers() {
+		return StackWalker.getInstance().walk((frames) -> frames.map(StackWalker.StackFrame::getClassName).toList());
 	}
 
 	private static @Nullable Duration duration(String timeout) {
@@ -434,6 +485,17 @@ class SingleCallTests {
 
 		final CountDownLatch finished = new CountDownLatch(1);
 
+		private final Consumer<String> onNext;
+
+		LateSubscriber() {
+			this((next) -> {
+			});
+		}
+
+		LateSubscriber(Consumer<String> onNext) {
+			this.onNext = onNext;
+		}
+
 		@Override
 		protected void hookOnSubscribe(Subscription subscription) {
 			// no demand yet
@@ -441,6 +503,7 @@ class SingleCallTests {
 
 		@Override
 		protected void hookOnNext(String next) {
+			this.onNext.accept(next);
 			this.value.set(next);
 		}
 
