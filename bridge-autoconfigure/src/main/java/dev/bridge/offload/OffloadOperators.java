@@ -316,8 +316,10 @@ final class OffloadOperators {
 			this.runner = Thread.currentThread();
 			try {
 				Publisher<T> result = this.call.invoke(this.invocation, Mono::error, Mono::empty);
-				if (!(this.demanded && HOLDS_VALUE.get(result.getClass()) && isLast(result)
-						&& emitted((Fuseable.ScalarCallable<?>) result))) {
+				if (this.demanded && HOLDS_VALUE.get(result.getClass()) && isLast(result)) {
+					emit((Fuseable.ScalarCallable<?>) result);
+				}
+				else {
 					result.subscribe(this);
 				}
 			}
@@ -334,26 +336,23 @@ final class OffloadOperators {
 		 * {@link #HOLDS_VALUE}) and a subscriber that already asked for it: the value is
 		 * passed on in place, as Reactor's own operators take such a value, instead of
 		 * through a subscription of its own (an object and three atomic updates a call).
-		 * @return {@code true}: the value (or the completion) was passed on, unless the
-		 * subscriber cancelled
 		 * @throws Exception never, from the publishers {@link #HOLDS_VALUE} admits
 		 */
 		@SuppressWarnings("unchecked")
-		private boolean emitted(Fuseable.ScalarCallable<?> scalar) throws Exception {
+		private void emit(Fuseable.ScalarCallable<?> scalar) throws Exception {
 			T value = (T) scalar.call();
 			if (isCancelled()) {
-				return true;
+				return;
 			}
 			if (value != null) {
 				onNext(value);
 				if (isCancelled()) {
 					// Cancelled by the value's subscriber: no completion after it, as Reactor's
 					// scalar subscription does.
-					return true;
+					return;
 				}
 			}
 			onComplete();
-			return true;
 		}
 
 		/**
